@@ -1,0 +1,39 @@
+"""Article header fields and body, from classified lines."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.clean import CONTENT_KINDS
+
+# "Thứ 5, Ngày 25/05/2023, 15:00": the portal's local time (Asia/Ho_Chi_Minh).
+_PUBLISHED = r"(\d{1,2}/\d{1,2}/\d{4})(?:\s*,?\s*(\d{1,2}:\d{2}))?"
+# "PORTAL - On the morning of May 24": the wire or portal name that opens the first paragraph.
+_DATELINE = r"^(\p{Lu}[\p{Lu}\s]{2,30}?)\s*[-–—]\s+"
+
+
+def build_articles(lines: pl.LazyFrame, places: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per document: `doc_id, title, published_at, dateline, byline, body, place, place_id`."""
+    ordered = lines.sort("doc_id", "line_no")
+    header = ordered.group_by("doc_id").agg(
+        pl.col("line").filter(pl.col("line_kind") == "title").first().alias("title"),
+        pl.col("line").filter(pl.col("line_kind") == "publication").first().alias("_pub_line"),
+        pl.col("line").filter(pl.col("line_kind") == "byline").str.join("; ").alias("byline"),
+        pl.col("line").filter(pl.col("line_kind").is_in(CONTENT_KINDS[1:])).str.join("\n").alias("body"),
+        pl.col("line").filter(pl.col("line_kind") == "body").first().alias("_first_body"),
+        pl.col("line_kind").filter(pl.col("line_kind") == "debris").len().alias("debris_lines"),
+    )
+    stamp = pl.concat_str(
+        pl.col("_pub_line").str.extract(_PUBLISHED, 1),
+        pl.col("_pub_line").str.extract(_PUBLISHED, 2).fill_null("00:00"),
+        separator=" ",
+    )
+    return (
+        header.with_columns(
+            published_at=stamp.str.to_datetime("%d/%m/%Y %H:%M", strict=False),
+            dateline=pl.col("_first_body").str.extract(_DATELINE, 1),
+            byline=pl.col("byline").replace("", None),
+        )
+        .join(places.select("doc_id", "place", "place_id"), on="doc_id", how="left")
+        .select("doc_id", "title", "published_at", "dateline", "byline", "body", "place", "place_id", "debris_lines")
+    )

@@ -1,0 +1,45 @@
+"""The whole text stage: raw documents in, staging frames out."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.articles import build_articles
+from transforms.clean import classify_lines, split_lines
+from transforms.documents import find_document_refs
+from transforms.events import find_events
+from transforms.people import find_people
+from transforms.places import article_places, assign_subjects, find_places
+from transforms.quantities import assign_metrics, assign_periods, find_quantities
+from transforms.segment import split_sentences
+from transforms.vocabulary import Vocabulary
+
+# Bump when extraction changes: documents extracted by an older version are redone.
+EXTRACTOR_VERSION = "2026.11.23-1"
+
+
+def extract_documents(docs: pl.LazyFrame, vocab: Vocabulary) -> dict[str, pl.LazyFrame]:
+    """Staging frames for a batch of documents (`doc_id`, `text`), keyed by table name."""
+    lines = classify_lines(split_lines(docs), vocab)
+    sentences = split_sentences(lines)
+    mentions = find_places(sentences, vocab)
+    places = article_places(mentions)
+    articles = build_articles(lines, places)
+    quantities = find_quantities(sentences, vocab)
+    quantities = assign_metrics(quantities, sentences, vocab)
+    quantities = assign_periods(quantities, sentences)
+    quantities = assign_subjects(quantities, mentions, places, sentences)
+    return {
+        "stg_articles": articles,
+        "stg_sentences": sentences.select("doc_id", "sentence_no", "line_kind", "char_start", "char_end", "sentence"),
+        "stg_quantities": quantities.drop("match_start", "counted"),
+        "stg_person_mentions": find_people(sentences, vocab),
+        "stg_document_refs": find_document_refs(sentences, vocab),
+        "stg_events": find_events(sentences, articles, vocab),
+    }
+
+
+def collect_all(frames: dict[str, pl.LazyFrame]) -> dict[str, pl.DataFrame]:
+    """Every staging frame computed in one pass over shared sub-plans."""
+    names = list(frames)
+    return dict(zip(names, pl.collect_all([frames[n] for n in names]), strict=True))

@@ -1,0 +1,108 @@
+"""Place mentions resolved to the gazetteer, the place each article is about, fact subjects."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.spans import alternation, find_spans
+from transforms.vocabulary import Vocabulary, place_names
+
+# "Thai Binh city" is the provincial capital, not the province; "Ho Chi Minh City" is a city.
+_LOCAL_UNIT = r"^\s+(?:[Cc]ity|[Tt]own|[Dd]istrict|[Cc]ommune|[Ww]ard)\b"
+_GENERIC_LOCAL = r"\b(?:\p{Lu}\p{Ll}+\s+){1,3}(?:City|city|Town|town|District|district|Commune|commune|Ward|ward)\b"
+
+
+def find_places(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
+    """Place mentions: `doc_id, sentence_no, match_start, match_end, place, place_id, place_kind`."""
+    names = place_names(vocab.table("places"))
+    official = vocab.table("places").select("place_id", pl.col("name").alias("place"))
+    pattern = r"\b" + alternation(names["spelling"].to_list()) + r"\b"
+    gazetteer = (
+        find_spans(sentences.select("doc_id", "sentence_no", "sentence"), "sentence", pattern, match_col="_spelling")
+        .join(names.lazy().rename({"spelling": "_spelling", "kind": "_kind"}), on="_spelling", how="left")
+        .join(official.lazy(), on="place_id", how="left")
+        .with_columns(
+            _after=pl.col("sentence").str.slice(pl.col("match_end"), 12),
+        )
+        .with_columns(
+            place_kind=pl.when((pl.col("_kind") == "province") & pl.col("_after").str.contains(_LOCAL_UNIT))
+            .then(pl.lit("district"))
+            .otherwise(pl.col("_kind")),
+        )
+        .with_columns(
+            place_id=pl.when(pl.col("place_kind") == "district").then(None).otherwise(pl.col("place_id")),
+            place=pl.when(pl.col("place_kind") == "district")
+            .then(pl.concat_str(pl.col("_spelling"), pl.col("_after").str.extract(r"^(\s+\S+)")))
+            .otherwise(pl.col("place")),
+        )
+    )
+    local = (
+        find_spans(sentences.select("doc_id", "sentence_no", "sentence"), "sentence", _GENERIC_LOCAL, match_col="place")
+        .with_columns(
+            place_id=pl.lit(None, pl.String),
+            place_kind=pl.when(pl.col("place").str.contains(r"(?i)(?:commune|ward)$"))
+            .then(pl.lit("commune"))
+            .otherwise(pl.lit("district")),
+        )
+    )
+    columns = ["doc_id", "sentence_no", "match_start", "match_end", "place", "place_id", "place_kind"]
+    both = pl.concat([gazetteer.select(columns), local.select(columns)])
+    # A gazetteer hit inside a generic local name ("Thai Binh City") is the same mention.
+    return both.sort("place_id", nulls_last=True).unique(
+        ["doc_id", "sentence_no", "match_end"], keep="first"
+    ).sort("doc_id", "sentence_no", "match_start")
+
+
+def article_places(mentions: pl.LazyFrame) -> pl.LazyFrame:
+    """The province or city each article is about: its most mentioned gazetteer place."""
+    return (
+        mentions.filter(pl.col("place_id").is_not_null() & (pl.col("place_kind") != "district"))
+        .group_by("doc_id", "place_id", "place", "place_kind")
+        .agg(pl.len().alias("_n"), pl.col("sentence_no").min().alias("_first"))
+        .sort(["_n", "_first"], descending=[True, False])
+        .group_by("doc_id", maintain_order=True)
+        .first()
+        .select("doc_id", "place_id", "place", "place_kind")
+    )
+
+
+def assign_subjects(
+    quantities: pl.LazyFrame, mentions: pl.LazyFrame, articles: pl.LazyFrame, sentences: pl.LazyFrame
+) -> pl.LazyFrame:
+    """Quantities with `subject`, `subject_place_id`, `subject_kind`.
+
+    The subject is the nearest place named before the figure in the same clause, else the
+    place the article is about.
+    """
+    clause_start = (
+        quantities.join(sentences.select("doc_id", "sentence_no", "sentence"), on=["doc_id", "sentence_no"])
+        .with_columns(
+            _clause_start=pl.col("match_start")
+            - pl.col("sentence").str.slice(0, pl.col("match_start")).str.extract(r"([^,;:]*)$").str.len_chars()
+        )
+        .select("doc_id", "char_start", "sentence_no", "match_start", "_clause_start")
+    )
+    nearest = (
+        clause_start.join(mentions.rename({"match_start": "_ps", "match_end": "_pe"}), on=["doc_id", "sentence_no"])
+        .filter((pl.col("_pe") <= pl.col("match_start")) & (pl.col("_ps") >= pl.col("_clause_start")))
+        .sort("_pe")
+        .group_by("doc_id", "char_start")
+        .agg(
+            pl.col("place").last().alias("_s"),
+            pl.col("place_id").last().alias("_sid"),
+            pl.col("place_kind").last().alias("_skind"),
+        )
+    )
+    fallback = articles.select(
+        "doc_id", pl.col("place").alias("_a"), pl.col("place_id").alias("_aid"), pl.col("place_kind").alias("_akind")
+    )
+    return (
+        quantities.join(nearest, on=["doc_id", "char_start"], how="left")
+        .join(fallback, on="doc_id", how="left")
+        .with_columns(
+            subject=pl.coalesce("_s", "_a"),
+            subject_place_id=pl.when(pl.col("_s").is_not_null()).then(pl.col("_sid")).otherwise(pl.col("_aid")),
+            subject_kind=pl.when(pl.col("_s").is_not_null()).then(pl.col("_skind")).otherwise(pl.col("_akind")),
+        )
+        .drop("_s", "_sid", "_skind", "_a", "_aid", "_akind")
+    )

@@ -1,0 +1,238 @@
+"""Numeric fact mentions: value, unit, metric, subject, qualifier and period."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.spans import alternation, find_spans
+from transforms.vocabulary import Vocabulary
+
+# Digits grouped the English way (2,717.5), the Vietnamese way (1.000.000,5) or plain.
+NUMBER = r"\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+YEAR_SPAN = r"\b(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?\b"
+# Metric keywords further back than this are about another figure of the sentence.
+CONTEXT_CHARS = 120
+# A plain integer in this span after "in", "by"... is a year, not a count ("in 2022 enterprises").
+YEAR_MIN, YEAR_MAX = 1900, 2100
+_YEAR_PREPOSITION = r"(?i)\b(?:in|by|since|from|of|until|to|after|before|during|end of)\s*$"
+# Words ending in "s" that are not plural nouns, masked when looking for the counted noun.
+_NOT_PLURAL = (
+    r"\b(grassroot|variou|numerou|seriou|famou|previou|busines|thi|it|alway|toward|acros|plu|"
+    r"perhap|sometime|les|unles|wherea|doe|goe|ha|wa|i|a|u|thu|Socialis|new)s\b"
+)
+_STOPWORDS = (
+    "is|are|was|were|has|have|had|this|thus|its|as|us|always|towards|across|plus|besides|"
+    "perhaps|sometimes|less|unless|whereas|does|goes|of|the|and|in|on|at|to|for|with|by|from|"
+    "or|that|which|who|be|been|being|a|an|it|he|she|they|we|per|than|also"
+)
+
+
+def _unit_regex(surfaces: list[str]) -> str:
+    # Word-like units need a boundary ("ha" is not the start of "have"); symbols do not.
+    body = alternation(surfaces)[3:-1].split("|")
+    bounded = [p + r"\b" if p[-1].isalnum() else p for p in body]
+    return "(?:" + "|".join(bounded) + ")"
+
+
+def quantity_pattern(vocab: Vocabulary) -> str:
+    """The regex of one numeric mention, with named groups for its parts."""
+    units = vocab.table("units")
+    after = units.filter(pl.col("position").is_in(["after", "both"]))["surface"].to_list()
+    before = units.filter(pl.col("position").is_in(["before", "both"]))["surface"].to_list()
+    word = r"[\p{L}][\p{L}'’\-]*"
+    return (
+        rf"(?:\b(?P<qual>{vocab.regex('qualifiers', 'phrase')})\s+)?"
+        rf"(?:(?P<cur>{alternation(before)})\s?(?P<num_a>{NUMBER})|\b(?P<num_b>{NUMBER}))"
+        rf"(?:\s*[-–]\s*(?P<num_hi>{NUMBER}))?"
+        rf"(?:\s*(?P<scale>{vocab.regex('scale_words', 'word')})\b\.?)?"
+        rf"(?:\s*(?P<unit>{_unit_regex(after)})|\s+(?P<noun>(?:{word}\s+){{0,3}}{word}s)\b)?"
+        rf"(?P<per>(?:\s*(?:/|per\s)\s*{vocab.regex('per_words', 'word')}\b)*)"
+    )
+
+
+def _parse_number(col: str) -> pl.Expr:
+    text = pl.col(col)
+    vietnamese = text.str.contains(r"^\d{1,3}(?:\.\d{3}){2,}")
+    return (
+        pl.when(vietnamese)
+        .then(text.str.replace_all(r"\.", "").str.replace(",", "."))
+        .otherwise(text.str.replace_all(",", ""))
+        .cast(pl.Float64, strict=False)
+    )
+
+
+def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
+    """Raw numeric mentions with parsed parts; bare numbers (years, dates, codes) are dropped."""
+    pattern = quantity_pattern(vocab)
+    mentions = find_spans(
+        sentences.select("doc_id", "sentence_no", "char_start", "sentence"),
+        "sentence",
+        pattern,
+        match_col="surface",
+    )
+    parts = mentions.with_columns(
+        pl.col("surface").str.extract_groups(f"^(?:{pattern})$").alias("_g")
+    ).unnest("_g")
+    scales = vocab.table("scale_words").select(
+        pl.col("word").str.to_lowercase().alias("_scale_key"),
+        pl.col("factor").cast(pl.Float64).alias("_factor"),
+    )
+    nouns = vocab.table("count_nouns").select(
+        pl.col("noun").alias("_head"), pl.col("kind").alias("_noun_kind"), pl.col("unit").alias("_noun_unit")
+    )
+    units = vocab.table("units").select(
+        pl.col("surface").str.to_lowercase().alias("_unit_key"),
+        pl.col("unit").alias("_unit"),
+    ).unique("_unit_key")
+    qualifiers = vocab.table("qualifiers").select(
+        pl.col("phrase").str.to_lowercase().alias("_qual_key"), pl.col("qualifier").alias("_qualifier")
+    )
+    prefix = pl.col("sentence").str.slice(0, pl.col("match_start"))
+    # The counted noun ends at its first plural word: "65 territories (and countries)".
+    masked = pl.col("noun").str.replace_all(_NOT_PLURAL, "${1}_")
+    head_len = masked.str.extract(r"^((?:\S+\s+)*?\S*s)(?:\s|$)").str.len_chars()
+    trimmed = parts.with_columns(
+        _cut=pl.col("noun").str.len_chars() + pl.col("per").str.len_chars() - head_len,
+        noun=pl.col("noun").str.slice(0, head_len),
+    ).with_columns(
+        _cut=pl.col("_cut").fill_null(0),
+    ).with_columns(
+        surface=pl.col("surface").str.slice(0, pl.col("surface").str.len_chars() - pl.col("_cut")),
+        match_end=pl.col("match_end") - pl.col("_cut"),
+        per=pl.when(pl.col("noun").is_not_null()).then(pl.lit("")).otherwise(pl.col("per")),
+    )
+    parsed = (
+        trimmed.with_columns(
+            _num=pl.coalesce("num_a", "num_b"),
+            _scale_key=pl.col("scale").str.to_lowercase(),
+            _unit_key=pl.coalesce("unit", "cur").str.to_lowercase().str.replace_all(r"\s+", " "),
+            _head=pl.col("noun").str.extract(r"(\p{L}[\p{L}'’\-]*)$").str.to_lowercase(),
+            _qual_key=pl.col("qual").str.to_lowercase().str.replace_all(r"\s+", " "),
+            _prefix=prefix,
+        )
+        .join(scales.lazy(), on="_scale_key", how="left")
+        .join(nouns.lazy(), on="_head", how="left")
+        .join(units.lazy(), on="_unit_key", how="left")
+        .join(qualifiers.lazy(), on="_qual_key", how="left")
+        .with_columns(
+            _base=_parse_number("_num"),
+            _hi=_parse_number("num_hi"),
+            _is_year=pl.col("_num").str.contains(r"^\d{4}$")
+            & pl.col("_num").cast(pl.Int64, strict=False).is_between(YEAR_MIN, YEAR_MAX)
+            & pl.col("_prefix").str.contains(_YEAR_PREPOSITION),
+        )
+    )
+    has_stopword = pl.col("noun").str.to_lowercase().str.contains(rf"(?:^|\s)(?:{_STOPWORDS})(?:\s|$)")
+    kept = parsed.filter(
+        pl.col("_unit").is_not_null()
+        | (
+            pl.col("noun").is_not_null()
+            & (pl.col("_noun_kind").fill_null("") != "duration")
+            & ~has_stopword
+            & ~pl.col("_is_year")
+            # A count is whole unless scaled ("2.6 million people"); "4.0 technology" is not.
+            & (pl.col("_num").str.contains(r"^[\d,]+$") | pl.col("_factor").is_not_null())
+        )
+    )
+    factor = pl.col("_factor").fill_null(1.0)
+    return kept.select(
+        "doc_id",
+        "sentence_no",
+        (pl.col("char_start") + pl.col("match_start")).alias("char_start"),
+        (pl.col("char_start") + pl.col("match_end")).alias("char_end"),
+        "surface",
+        "match_start",
+        (pl.col("_base") * factor).alias("value"),
+        (pl.col("_hi") * factor).alias("value_high"),
+        pl.coalesce(
+            "_unit",
+            pl.when(pl.col("_noun_kind") == "person").then(pl.lit("persons")),
+            pl.lit("count"),
+        ).alias("unit"),
+        pl.col("per").str.extract_all(r"\p{L}[\p{L}\d]*").list.join("/").replace("", None).alias("per"),
+        pl.col("noun").str.replace_all(r"\s+", " ").alias("counted"),
+        pl.coalesce(
+            pl.when(pl.col("num_hi").is_not_null()).then(pl.lit("range")),
+            "_qualifier",
+            pl.when(pl.col("_prefix").str.contains(r"(?i)\bestimat")).then(pl.lit("estimated")),
+            pl.lit("exact"),
+        ).alias("qualifier"),
+    )
+
+
+def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
+    """Quantities with `measure` and `metric`: the nearest metric keyword whose dimension fits the unit."""
+    keywords = vocab.table("metric_keywords").join(vocab.table("metrics"), on="metric")
+    kw_key = keywords.select(
+        pl.col("keyword").str.to_lowercase().alias("_kw_key"), "metric", pl.col("dimension").alias("_metric_dim")
+    )
+    unit_dims = vocab.table("units").select("unit", pl.col("dimension").alias("_unit_dim")).unique("unit")
+    unit_dims = pl.concat(
+        [unit_dims, pl.DataFrame({"unit": ["count"], "_unit_dim": ["count"]})]
+    )
+    contexts = (
+        quantities.join(sentences.select("doc_id", "sentence_no", "sentence"), on=["doc_id", "sentence_no"])
+        .with_columns(
+            _context=pl.col("sentence")
+            .str.slice(0, pl.col("match_start"))
+            .str.extract(r"([^;]*)$")
+            .str.slice(-CONTEXT_CHARS)
+        )
+        .with_columns(_probe=pl.concat_str(pl.col("_context"), pl.lit(" "), pl.col("counted").fill_null("")))
+        .join(unit_dims.lazy(), on="unit", how="left")
+    )
+    keyword_re = "(?i)\\b" + vocab.regex("metric_keywords", "keyword") + "\\b"
+    hits = (
+        find_spans(contexts.select("doc_id", "char_start", "_unit_dim", "_probe"), "_probe", keyword_re, match_col="_kw")
+        .with_columns(_kw_key=pl.col("_kw").str.to_lowercase().str.replace_all(r"\s+", " "))
+        .join(kw_key.lazy(), on="_kw_key")
+        .filter(
+            (pl.col("_metric_dim") == pl.col("_unit_dim"))
+            | (pl.col("_unit_dim") == "ratio")
+            | ((pl.col("_unit_dim") == "count") & (pl.col("metric") == "enterprises"))
+        )
+        .sort("match_end")
+        .group_by("doc_id", "char_start")
+        .agg(pl.col("metric").last().alias("_kw_metric"), pl.col("_kw").last().alias("_kw_measure"))
+    )
+    return (
+        contexts.join(hits, on=["doc_id", "char_start"], how="left")
+        .with_columns(
+            metric=pl.when(pl.col("unit") == "party_members")
+            .then(pl.lit("party_members"))
+            .otherwise(pl.col("_kw_metric").fill_null("other")),
+            measure=pl.coalesce(
+                pl.col("counted"),
+                pl.col("_kw_measure").str.replace_all(r"\s+", " "),
+                pl.when(pl.col("unit") == "percent").then(pl.lit("share")),
+                pl.when(pl.col("unit") == "party_members").then(pl.lit("party members")),
+                pl.when(pl.col("unit") == "persons").then(pl.lit("people")),
+            ),
+        )
+        .drop("sentence", "_context", "_probe", "_unit_dim", "_kw_metric", "_kw_measure")
+    )
+
+
+def assign_periods(quantities: pl.LazyFrame, sentences: pl.LazyFrame) -> pl.LazyFrame:
+    """Quantities with `period`: the year or span written nearest to the figure in its clause."""
+    years = (
+        find_spans(sentences.select("doc_id", "sentence_no", "sentence"), "sentence", YEAR_SPAN, match_col="_year")
+        .select("doc_id", "sentence_no", "_year", pl.col("match_start").alias("_ys"), pl.col("match_end").alias("_ye"))
+    )
+    near = (
+        quantities.select("doc_id", "sentence_no", "char_start", "match_start", "surface")
+        .join(years, on=["doc_id", "sentence_no"])
+        # A year inside the mention itself ("2020-2025 term") cannot be its period.
+        .with_columns(_qe=pl.col("match_start") + pl.col("surface").str.len_chars())
+        .filter((pl.col("_ye") <= pl.col("match_start")) | (pl.col("_ys") >= pl.col("_qe")))
+        .with_columns(
+            _distance=pl.when(pl.col("_ye") <= pl.col("match_start"))
+            .then(pl.col("match_start") - pl.col("_ye"))
+            .otherwise(pl.col("_ys") - pl.col("_qe"))
+        )
+        .filter(pl.col("_distance") <= CONTEXT_CHARS)
+        .sort("_distance")
+        .group_by("doc_id", "char_start")
+        .agg(pl.col("_year").first().str.replace_all(r"\s+", "").str.replace("–", "-").alias("period"))
+    )
+    return quantities.join(near, on=["doc_id", "char_start"], how="left")

@@ -1,0 +1,69 @@
+"""Extraction vocabularies compiled from the curated tables in `seeds/reference/`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from transforms.spans import alternation
+
+REFERENCE_TABLES = (
+    "debris_patterns",
+    "units",
+    "scale_words",
+    "count_nouns",
+    "metrics",
+    "metric_keywords",
+    "honorifics",
+    "title_keywords",
+    "surnames",
+    "document_types",
+    "event_kinds",
+    "qualifiers",
+    "per_words",
+    "places",
+)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Reference tables and the regex alternations built from them."""
+
+    tables: dict[str, pl.DataFrame]
+
+    def table(self, name: str) -> pl.DataFrame:
+        """One reference table."""
+        return self.tables[name]
+
+    def patterns(self, kind: str) -> list[str]:
+        """Line patterns of one debris kind."""
+        frame = self.tables["debris_patterns"]
+        return frame.filter(pl.col("kind") == kind)["pattern"].to_list()
+
+    def words(self, name: str, column: str) -> list[str]:
+        """Distinct values of one column of a reference table."""
+        return self.tables[name][column].drop_nulls().unique().to_list()
+
+    def regex(self, name: str, column: str) -> str:
+        """Alternation of a column's values, longest first, special characters escaped."""
+        return alternation(self.words(name, column))
+
+
+def place_names(places: pl.DataFrame) -> pl.DataFrame:
+    """One row per spelling of a place: `spelling`, `place_id`, `kind`."""
+    spellings = places.select(
+        "place_id",
+        "kind",
+        pl.concat_list(
+            pl.col("name"),
+            pl.col("name_vi"),
+            pl.col("aliases").fill_null("").str.split("|"),
+        ).alias("spelling"),
+    )
+    return (
+        spellings.explode("spelling")
+        .with_columns(pl.col("spelling").str.strip_chars())
+        .filter(pl.col("spelling").str.len_chars() > 1)
+        .unique(["spelling"], keep="first", maintain_order=True)
+    )

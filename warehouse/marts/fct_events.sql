@@ -1,0 +1,36 @@
+-- fct_events: one row per dated meeting, seminar or conference mention.
+with
+
+events as (
+    select * from staging.stg_events
+),
+
+sentences as (
+    select * from staging.stg_sentences
+),
+
+articles as (
+    select * from marts.dim_articles
+),
+
+final as (
+    select
+        left(md5(events.doc_id || ':' || events.char_start), 16) as event_id,
+        articles.article_id,
+        events.kind,
+        events.event_date,
+        events.date_text,
+        events.place,
+        events.char_start,
+        events.char_end,
+        articles.published_at,
+        sentences.sentence
+    from events
+    inner join articles on events.doc_id = articles.doc_id
+    inner join sentences
+        on
+            events.doc_id = sentences.doc_id
+            and events.sentence_no = sentences.sentence_no
+)
+
+select * from final

@@ -1,0 +1,50 @@
+-- fct_quantities: one row per numeric fact mention, with its span in raw.documents.text.
+with
+
+quantities as (
+    select * from staging.stg_quantities
+),
+
+sentences as (
+    select * from staging.stg_sentences
+),
+
+articles as (
+    select * from marts.dim_articles
+),
+
+final as (
+    select
+        left(md5(quantities.doc_id || ':' || quantities.char_start || ':' || quantities.char_end), 16)
+            as fact_id,
+        articles.article_id,
+        quantities.doc_id,
+        quantities.surface,
+        quantities.char_start,
+        quantities.char_end,
+        quantities.value,
+        quantities.value_high,
+        quantities.unit,
+        quantities.per,
+        quantities.measure,
+        quantities.metric,
+        quantities.subject,
+        quantities.subject_place_id,
+        quantities.subject_kind,
+        quantities.qualifier,
+        quantities.period,
+        sentences.sentence,
+        articles.published_at,
+        'ok' as quality_status,
+        cast(null as varchar) as quality_note,
+        cast(null as double) as suggested_value,
+        cast(null as varchar) as suggested_unit
+    from quantities
+    inner join articles on quantities.doc_id = articles.doc_id
+    inner join sentences
+        on
+            quantities.doc_id = sentences.doc_id
+            and quantities.sentence_no = sentences.sentence_no
+)
+
+select * from final

@@ -1,0 +1,53 @@
+"""Running the SQL models: reference seeds in, marts out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from warehouse.db import SQL_DIR
+
+# Marts in dependency order: facts join dim_articles.
+MART_ORDER = (
+    "dim_places",
+    "dim_articles",
+    "fct_quantities",
+    "dim_people",
+    "fct_person_roles",
+    "fct_document_refs",
+    "fct_events",
+)
+
+
+def load_reference(con: duckdb.DuckDBPyConnection, directory: Path) -> list[str]:
+    """Every `seeds/reference/*.csv` as table `reference.<file stem>`, replaced each run."""
+    names = []
+    for path in sorted(directory.glob("*.csv")):
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
+        con.register("_ref", frame.to_arrow())
+        con.execute(f'create or replace table reference."{path.stem}" as select * from _ref')
+        con.unregister("_ref")
+        names.append(path.stem)
+    return names
+
+
+def model_sql(name: str) -> str:
+    """The select statement of one mart model."""
+    return (SQL_DIR / "marts" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def build_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rebuild every mart in one transaction; returns row counts."""
+    counts: dict[str, int] = {}
+    con.execute("begin transaction")
+    try:
+        for name in MART_ORDER:
+            con.execute(f"create or replace table marts.{name} as\n{model_sql(name)}")
+            counts[name] = con.execute(f"select count(*) from marts.{name}").fetchall()[0][0]
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return counts

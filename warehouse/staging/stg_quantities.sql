@@ -1,0 +1,19 @@
+-- staging.stg_quantities: one row per numeric mention found in a sentence.
+create table if not exists staging.stg_quantities (
+    doc_id varchar not null,
+    sentence_no integer not null,
+    char_start bigint not null,
+    char_end bigint not null,
+    surface varchar not null,
+    value double,
+    value_high double,
+    unit varchar not null,
+    per varchar,
+    qualifier varchar not null,
+    metric varchar not null,
+    measure varchar,
+    period varchar,
+    subject varchar,
+    subject_place_id varchar,
+    subject_kind varchar
+);
