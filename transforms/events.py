@@ -55,14 +55,14 @@ def find_events(sentences: pl.LazyFrame, articles: pl.LazyFrame, vocab: Vocabula
         .join(kinds.lazy().select(pl.col("word").alias("_word"), "kind"), on="_word", how="left")
         .join(published, on="doc_id", how="left")
     )
-    same_year = pl.date(pl.coalesce("_year", pl.col("_pub").dt.year()), pl.col("_month"), pl.col("_day"))
+    same_year = _date(pl.coalesce("_year", pl.col("_pub").dt.year()), pl.col("_month"), pl.col("_day"))
     event_date = (
         pl.when(pl.col("_year").is_not_null())
         .then(same_year)
         .when(pl.col("_pub").is_null())
         .then(None)
         .when(same_year > pl.col("_pub"))
-        .then(pl.date(pl.col("_pub").dt.year() - 1, pl.col("_month"), pl.col("_day")))
+        .then(_date(pl.col("_pub").dt.year() - 1, pl.col("_month"), pl.col("_day")))
         .otherwise(same_year)
     )
     return with_kind.select(
@@ -75,3 +75,8 @@ def find_events(sentences: pl.LazyFrame, articles: pl.LazyFrame, vocab: Vocabula
         "place",
         event_date.alias("event_date"),
     )
+
+
+def _date(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:
+    # `pl.date` raises on "On 31/02" or "On 45/13"; a day that is not in the calendar gives NULL.
+    return pl.concat_str([year, month, day], separator="-").str.to_date("%Y-%m-%d", strict=False)

@@ -39,7 +39,26 @@ def ingest_landing(
     max_bytes: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> pl.DataFrame:
-    """Ingest the landing folder; returns the run's ingest log (one row per file)."""
+    """Ingest the landing folder in one transaction; returns the run's ingest log (one row per file)."""
+    con.execute("begin transaction")
+    try:
+        log = _ingest(con, root, run_id=run_id, now=now, max_bytes=max_bytes, progress=progress)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return log
+
+
+def _ingest(
+    con: duckdb.DuckDBPyConnection,
+    root: Path,
+    *,
+    run_id: str,
+    now: datetime,
+    max_bytes: int,
+    progress: Callable[[int, int], None] | None,
+) -> pl.DataFrame:
     scan = scan_landing(root)
     current = con.sql(
         "select source_path, doc_id as current_doc_id, size_bytes as cur_size, mtime_ns as cur_mtime "

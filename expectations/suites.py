@@ -1,0 +1,169 @@
+"""The expectation suites of newsfacts, as data: what each check tests, why, and how bad a failure is.
+
+Checks are plain records so that suites can be listed, documented and tested without importing
+Great Expectations (which takes seconds); `expectations.runner` turns them into GX expectations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+import polars as pl
+
+# error: structure is broken, publishing stops. warning: rows are flagged and published.
+ERROR, WARNING = "error", "warning"
+# Years outside this span in a dated mention are typos ("2103") or unparsed dates.
+EARLIEST_YEAR = 1945
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation: a GX expectation type and its arguments, plus why it exists."""
+
+    suite: str
+    table: str
+    key: str
+    name: str
+    rule: str
+    severity: str
+    note: str
+    expectation: str
+    kwargs: dict[str, Any]
+    # Conjunction of (column, value) equalities restricting the rows the check applies to.
+    where: tuple[tuple[str, Any], ...] = ()
+    # Column of the check table that explains a failing row to a person.
+    message_column: str | None = None
+    # quality_status a failing row gets in its mart.
+    row_status: str = "warning"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
+    """Suite `fct_quantities`: structure, units, magnitudes, reference figures and shares."""
+    table, key, suite = "chk_quantities", "fact_id", "fct_quantities"
+    units = sorted(set(reference["units"]["unit"].to_list()) | {"count"})
+    checks = [
+        Check(suite, table, key, "fact_id is unique", "structure", ERROR,
+              "facts are addressed by fact_id in flags and published files", "ExpectColumnValuesToBeUnique",
+              {"column": "fact_id"}),
+        Check(suite, table, key, "fact_id is present", "structure", ERROR,
+              "a fact without a key cannot be flagged or audited", "ExpectColumnValuesToNotBeNull",
+              {"column": "fact_id"}),
+        Check(suite, table, key, "article_id is present", "structure", ERROR,
+              "every fact must lead back to its article", "ExpectColumnValuesToNotBeNull",
+              {"column": "article_id"}),
+        Check(suite, table, key, "offsets reproduce the surface", "structure", ERROR,
+              "auditors find a fact by its span in raw.documents.text", "ExpectColumnPairValuesToBeEqual",
+              {"column_A": "surface", "column_B": "text_at_span"}, message_column="msg_offsets",
+              row_status="implausible"),
+        Check(suite, table, key, "unit is in the vocabulary", "structure", ERROR,
+              "units outside seeds/reference/units.csv cannot be converted or compared",
+              "ExpectColumnValuesToBeInSet", {"column": "unit", "value_set": units}),
+    ]
+    metrics = reference["metrics"].filter(pl.col("dimension").is_not_null())
+    for metric, dimension in metrics.select("metric", "dimension").iter_rows():
+        checks.append(
+            Check(suite, table, key, f"{metric}: unit measures {dimension}", "units", WARNING,
+                  f"a {metric} figure must be stated in a unit of {dimension}", "ExpectColumnValuesToBeInSet",
+                  {"column": "unit_dimension", "value_set": [dimension, "ratio"]}, where=(("metric", metric),),
+                  message_column="msg_unit", row_status="implausible")
+        )
+    for row in reference["metric_ranges"].iter_rows(named=True):
+        checks.append(
+            Check(suite, table, key, f"{row['metric']} of a {row['subject_kind']} is plausible", "magnitude",
+                  WARNING, row["reason"], "ExpectColumnValuesToBeBetween",
+                  {"column": "value_base", "min_value": float(row["min_base"]), "max_value": float(row["max_base"])},
+                  where=(("metric", row["metric"]), ("subject_kind", row["subject_kind"])),
+                  message_column="msg_magnitude", row_status="implausible")
+        )
+    for row in reference["metric_reference"].iter_rows(named=True):
+        checks.append(
+            Check(suite, table, key, f"{row['metric']} agrees with the gazetteer", "reference", WARNING,
+                  row["reason"], "ExpectColumnPairValuesAToBeGreaterThanB",
+                  {"column_A": "ref_ratio_max", "column_B": "ref_ratio", "or_equal": True,
+                   "ignore_row_if": "either_value_is_missing"},
+                  where=(("metric", row["metric"]),), message_column="msg_reference", row_status="warning"),
+        )
+        checks.append(
+            Check(suite, table, key, f"{row['metric']} is not far below the gazetteer", "reference", WARNING,
+                  row["reason"], "ExpectColumnPairValuesAToBeGreaterThanB",
+                  {"column_A": "ref_ratio", "column_B": "ref_ratio_min", "or_equal": True,
+                   "ignore_row_if": "either_value_is_missing"},
+                  where=(("metric", row["metric"]),), message_column="msg_reference", row_status="warning"),
+        )
+    for row in reference["shares"].iter_rows(named=True):
+        checks.append(
+            Check(suite, table, key, f"{row['metric']} percentages are a possible share", "shares", WARNING,
+                  row["reason"], "ExpectColumnValuesToBeBetween",
+                  {"column": "value", "min_value": float(row["min_percent"]), "max_value": float(row["max_percent"])},
+                  where=(("metric", row["metric"]), ("unit", "percent")), message_column="msg_share",
+                  row_status="implausible")
+        )
+    return checks
+
+
+def article_checks(debris_patterns: list[str], as_of: date) -> list[Check]:
+    """Suite `dim_articles`: keys, title and body, no debris left, no publication in the future."""
+    table, key, suite = "chk_articles", "article_id", "dim_articles"
+    return [
+        Check(suite, table, key, "article_id is unique", "structure", ERROR,
+              "one row per article is the grain of dim_articles", "ExpectColumnValuesToBeUnique",
+              {"column": "article_id"}),
+        Check(suite, table, key, "article has a body", "structure", ERROR,
+              "an article without text cannot hold facts", "ExpectColumnValuesToBeBetween",
+              {"column": "body_chars", "min_value": 1}, message_column="msg_body", row_status="implausible"),
+        Check(suite, table, key, "article has a title", "structure", WARNING,
+              "some scrapes lose the headline; the article stays but is flagged", "ExpectColumnValuesToNotBeNull",
+              {"column": "title"}, message_column="msg_title"),
+        Check(suite, table, key, "no CMS debris left in the body", "structure", ERROR,
+              "debris in a body means the cleaner missed a pattern", "ExpectColumnValuesToNotMatchRegexList",
+              {"column": "body", "regex_list": debris_patterns}, message_column="msg_debris",
+              row_status="implausible"),
+        Check(suite, table, key, "not published in the future", "time", WARNING,
+              "a publication date after the check time is a parsing or portal error",
+              "ExpectColumnValuesToBeBetween",
+              {"column": "published_at", "max_value": datetime.combine(as_of, time.max)}, message_column="msg_future",
+              row_status="implausible"),
+    ]
+
+
+def dated_mention_checks(as_of: date) -> list[Check]:
+    """Suite `dated_mentions`: documents and events are not dated after their article."""
+    table, key, suite = "chk_dated_mentions", "mention_id", "dated_mentions"
+    return [
+        Check(suite, table, key, "dated no later than publication", "time", WARNING,
+              "an article cannot report a document or event dated after it was published",
+              "ExpectColumnPairValuesAToBeGreaterThanB",
+              {"column_A": "published_on", "column_B": "mention_date", "or_equal": True,
+               "ignore_row_if": "either_value_is_missing"},
+              message_column="msg_after_publication", row_status="implausible"),
+        Check(suite, table, key, "year in a plausible span", "time", WARNING,
+              "years before the Republic or after today are typos", "ExpectColumnValuesToBeBetween",
+              {"column": "mention_year", "min_value": EARLIEST_YEAR, "max_value": as_of.year},
+              message_column="msg_year", row_status="implausible"),
+    ]
+
+
+def python_regexes(patterns: list[str]) -> list[str]:
+    """Line patterns usable by GX's pandas engine (Python `re`), each matching within a multi-line body."""
+    usable = []
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error:
+            # Rust-only syntax such as \p{L}; the transforms still apply it.
+            continue
+        usable.append("(?m)" + pattern)
+    return usable
+
+
+def all_checks(reference: dict[str, pl.DataFrame], debris_patterns: list[str], as_of: date) -> list[Check]:
+    """Every suite of newsfacts."""
+    return (
+        quantity_checks(reference)
+        + article_checks(python_regexes(debris_patterns), as_of)
+        + dated_mention_checks(as_of)
+    )

@@ -1,0 +1,32 @@
+"""Build stage: reference seeds and the SQL mart models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from warehouse import db, models
+
+
+@task(name="load-reference-tables", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def load_reference(work: Path, reference_dir: Path) -> list[str]:
+    """Replace the reference schema with the curated CSVs."""
+    con = db.connect(work)
+    try:
+        return models.load_reference(con, reference_dir)
+    finally:
+        con.close()
+
+
+@task(name="build-marts", cache_policy=NO_CACHE)
+def build_marts(work: Path) -> dict[str, int]:
+    """Rebuild every mart from staging in one transaction."""
+    con = db.connect(work)
+    try:
+        counts = models.build_marts(con)
+    finally:
+        con.close()
+    get_run_logger().info("marts built: %s", ", ".join(f"{n} {c:,}" for n, c in counts.items()))
+    return counts

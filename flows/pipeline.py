@@ -1,0 +1,170 @@
+"""The newsfacts pipeline: ingest, transform, build, validate, publish."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+from prefect import flow, get_run_logger, runtime, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.build import build_marts, load_reference
+from flows.ingest import ingest_landing
+from flows.publish import publish_marts
+from flows.settings import Settings
+from flows.transform import transform_documents
+from flows.validate import report_quality, run_suites
+from transforms.extract import EXTRACTOR_VERSION
+from warehouse import db
+from warehouse.reference import load_vocabulary
+
+
+class QualityGateFailed(RuntimeError):
+    """Expectations of severity error failed: nothing was published."""
+
+
+@task(name="begin-warehouse-build", cache_policy=NO_CACHE)
+def begin_build(warehouse: Path, run_id: str, full_refresh: bool) -> Path:
+    """A private copy of the warehouse for this run."""
+    return db.begin_build(warehouse, run_id, full_refresh=full_refresh)
+
+
+@task(name="commit-warehouse-build", cache_policy=NO_CACHE)
+def commit_build(work: Path, warehouse: Path, run_id: str, started_at: datetime, summary: dict) -> None:
+    """Record the run and swap the build in as the warehouse."""
+    con = db.connect(work)
+    try:
+        con.execute(
+            "insert or replace into raw.runs values (?, ?, ?, ?, ?, ?)",
+            [run_id, started_at, datetime.now(), summary["status"], EXTRACTOR_VERSION, json.dumps(summary, default=str)],
+        )
+    finally:
+        con.close()
+    db.commit_build(work, warehouse)
+
+
+def _task_runner(settings: Settings):
+    if settings.task_runner == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if settings.dask_address:
+            return DaskTaskRunner(address=settings.dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": settings.dask_workers, "threads_per_worker": 1,
+                                              "processes": True, "dashboard_address": None})
+    return ThreadPoolTaskRunner(max_workers=2)
+
+
+@flow(name="newsfacts-pipeline", log_prints=False)
+def newsfacts_pipeline(
+    source: Path | None = None,
+    full_refresh: bool = False,
+    publish_only_ok: bool | None = None,
+    warehouse: Path | None = None,
+    publish_dir: Path | None = None,
+) -> dict:
+    """Ingest the landing folder, extract facts, build and validate the marts, publish Parquet.
+
+    Args:
+        source: landing folder of raw article texts (default: NEWSFACTS_SOURCE or seeds/raw).
+        full_refresh: re-extract every document, whatever extractor version made its facts.
+        publish_only_ok: publish only facts whose quality_status is ok (default: NEWSFACTS_PUBLISH_ONLY_OK).
+        warehouse: DuckDB warehouse file (default: NEWSFACTS_WAREHOUSE or warehouse/newsfacts.duckdb).
+        publish_dir: folder of published Parquet (default: NEWSFACTS_PUBLISH_DIR or warehouse/published).
+    """
+    settings = Settings()
+    source = Path(source or settings.source)
+    warehouse = Path(warehouse or settings.warehouse)
+    publish_dir = Path(publish_dir or settings.publish_dir)
+    only_ok = settings.publish_only_ok if publish_only_ok is None else publish_only_ok
+    run_id = str(runtime.flow_run.id or uuid.uuid4())
+    started_at = datetime.now()
+    logger = get_run_logger()
+    logger.info("run %s: %s -> %s", run_id, source, warehouse)
+    vocab = load_vocabulary(settings.reference_dir)
+
+    with db.run_lock(warehouse, settings.lock_timeout_s):
+        work = begin_build(warehouse, run_id, full_refresh)
+        try:
+            log = ingest_landing(work, source, run_id, started_at, settings.max_file_bytes)
+            load_reference(work, settings.reference_dir)
+            extracted = transform_documents.with_options(task_runner=_task_runner(settings))(
+                work, vocab, started_at, settings.batch_docs, full_refresh
+            )
+            marts = build_marts(work)
+            quality = run_suites(work, settings.reference_dir, run_id, datetime.now(), started_at.date())
+            report_quality(quality)
+            summary = run_summary(log, extracted, marts, quality, warehouse, publish_dir)
+            if quality["blocking"]:
+                summary["status"] = "failed: quality gate"
+                commit_build(work, warehouse, run_id, started_at, summary)
+                raise QualityGateFailed(
+                    "not published: expectations of severity error failed: " + "; ".join(quality["blocking"])
+                )
+            manifest = publish_marts(work, publish_dir, run_id, started_at, only_ok, settings.keep_publications)
+            summary["published_files"] = sum(len(t["files"]) for t in manifest["tables"].values())
+            summary["status"] = "completed"
+            commit_build(work, warehouse, run_id, started_at, summary)
+        finally:
+            db.abort_build(work)
+    create_markdown_artifact(key="newsfacts-run-summary", markdown=summary_markdown(summary),
+                             description="What this run ingested, extracted, validated and published")
+    return summary
+
+
+def run_summary(log, extracted: dict, marts: dict, quality: dict, warehouse: Path, publish_dir: Path) -> dict:
+    """Counts a user wants after a run."""
+    statuses = dict(log.group_by("status").len().iter_rows())
+    return {
+        "documents_seen": log.height - statuses.get("deleted", 0),
+        "documents_new": statuses.get("new", 0),
+        "documents_changed": statuses.get("changed", 0),
+        "documents_unchanged": statuses.get("unchanged", 0),
+        "documents_duplicate": statuses.get("duplicate", 0),
+        "documents_rejected": statuses.get("rejected", 0),
+        "documents_deleted": statuses.get("deleted", 0),
+        "documents_extracted": extracted.get("documents", 0),
+        "marts": marts,
+        "expectations_passed": quality["passed"],
+        "expectations_failed": quality["failed"],
+        "rows_flagged": quality["rows_flagged"],
+        "published_files": 0,
+        "warehouse": str(warehouse),
+        "published": str(publish_dir / "current"),
+    }
+
+
+def summary_markdown(summary: dict) -> str:
+    """The run summary as a markdown artifact."""
+    lines = ["# newsfacts run", "", "| measure | value |", "|---|---|"]
+    for key, value in summary.items():
+        if key == "marts":
+            lines += [f"| rows in marts.{name} | {count:,} |" for name, count in value.items()]
+        else:
+            lines.append(f"| {key.replace('_', ' ')} | {value} |")
+    return "\n".join(lines) + "\n"
+
+
+@flow(name="newsfacts-check", log_prints=False)
+def newsfacts_check(warehouse: Path | None = None) -> dict:
+    """Run the expectation suites on the current warehouse without ingesting anything."""
+    settings = Settings()
+    warehouse = Path(warehouse or settings.warehouse)
+    if not warehouse.exists():
+        raise db.WarehouseError(f"no warehouse at {warehouse}: run `newsfacts run` first")
+    run_id = str(runtime.flow_run.id or uuid.uuid4())
+    started_at = datetime.now()
+    with db.run_lock(warehouse, settings.lock_timeout_s):
+        work = begin_build(warehouse, run_id, False)
+        try:
+            load_reference(work, settings.reference_dir)
+            quality = run_suites(work, settings.reference_dir, run_id, started_at, started_at.date())
+            report_quality(quality)
+            status = "checked: quality gate failed" if quality["blocking"] else "checked"
+            commit_build(work, warehouse, run_id, started_at, {"status": status, "failed": quality["failed"]})
+        finally:
+            db.abort_build(work)
+    return quality

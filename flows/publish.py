@@ -1,0 +1,28 @@
+"""Publish stage: validated marts as Parquet with a manifest."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from transforms.extract import EXTRACTOR_VERSION
+from warehouse import db
+from warehouse.publish import publish
+
+
+@task(name="publish-parquet", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def publish_marts(work: Path, publish_dir: Path, run_id: str, now: datetime, only_ok: bool, keep: int) -> dict:
+    """Write the marts as Parquet and swap the publication in; returns the manifest."""
+    con = db.connect(work)
+    try:
+        manifest = publish(con, publish_dir, run_id=run_id, published_at=now, only_ok=only_ok, keep=keep,
+                           extra={"extractor_version": EXTRACTOR_VERSION})
+    finally:
+        con.close()
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    get_run_logger().info("published %s tables (%s rows) to %s", len(manifest["tables"]), f"{rows:,}",
+                          publish_dir / "current")
+    return manifest

@@ -1,0 +1,93 @@
+"""Transform stage: documents without current staging rows are extracted in batches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from transforms.extract import EXTRACTOR_VERSION, collect_all, extract_documents
+from transforms.vocabulary import Vocabulary
+from warehouse import db, staging
+
+
+@task(name="list-documents-to-extract", cache_policy=NO_CACHE)
+def list_documents_to_extract(work: Path, full_refresh: bool) -> list[str]:
+    """Current documents whose staging rows are missing or from an older extractor version."""
+    con = db.connect(work)
+    try:
+        pruned = staging.prune_staging(con)
+        doc_ids = staging.documents_to_extract(con, EXTRACTOR_VERSION, full_refresh=full_refresh)
+    finally:
+        con.close()
+    logger = get_run_logger()
+    if pruned:
+        logger.info("dropped staging rows of %s documents no longer in the landing folder", f"{pruned:,}")
+    return doc_ids
+
+
+@task(name="fetch-documents", cache_policy=NO_CACHE)
+def fetch_documents(work: Path, doc_ids: list[str]) -> pa.Table:
+    """The text of a batch of documents."""
+    con = db.connect(work)
+    try:
+        return staging.fetch_documents(con, doc_ids)
+    finally:
+        con.close()
+
+
+@task(name="extract-batch", cache_policy=NO_CACHE)
+def extract_batch(docs: pa.Table, vocab: Vocabulary) -> dict[str, pa.Table]:
+    """Staging rows of a batch of documents (pure: runs on any worker)."""
+    frames = collect_all(extract_documents(pl.from_arrow(docs).lazy(), vocab))
+    return {name: frame.to_arrow() for name, frame in frames.items()}
+
+
+@task(name="load-staging", cache_policy=NO_CACHE)
+def load_staging(work: Path, tables: dict[str, pa.Table], doc_ids: list[str], now: datetime) -> dict[str, int]:
+    """Replace the staging rows of a batch."""
+    con = db.connect(work)
+    try:
+        con.execute("begin transaction")
+        counts = staging.load_staging(
+            con, {n: pl.from_arrow(t) for n, t in tables.items()}, doc_ids, version=EXTRACTOR_VERSION, now=now
+        )
+        con.execute("commit")
+    finally:
+        con.close()
+    return counts
+
+
+@flow(name="transform-documents", log_prints=False)
+def transform_documents(
+    work: Path, vocab: Vocabulary, now: datetime, batch_docs: int, full_refresh: bool = False
+) -> dict[str, int]:
+    """Extract facts from every document that needs it; one writer loads the batches in order."""
+    logger = get_run_logger()
+    doc_ids = list_documents_to_extract(work, full_refresh)
+    batches = [doc_ids[i : i + batch_docs] for i in range(0, len(doc_ids), batch_docs)]
+    logger.info("%s documents to extract in %s batches (extractor %s)", f"{len(doc_ids):,}", len(batches), EXTRACTOR_VERSION)
+    totals: dict[str, int] = {"documents": len(doc_ids)}
+    # At most two batches are in flight, so memory stays bounded whatever the backlog.
+    pending = None
+    for number, batch in enumerate(batches, start=1):
+        future = extract_batch.submit(fetch_documents(work, batch), vocab)
+        if pending is not None:
+            _load(work, pending, now, totals)
+        pending = (future, batch, number, len(batches))
+    if pending is not None:
+        _load(work, pending, now, totals)
+    return totals
+
+
+def _load(work: Path, pending: tuple, now: datetime, totals: dict[str, int]) -> None:
+    future, batch, number, count = pending
+    counts = load_staging(work, future.result(), batch, now)
+    for name, rows in counts.items():
+        totals[name] = totals.get(name, 0) + rows
+    get_run_logger().info("batch %s of %s: %s documents, %s facts", number, count, f"{len(batch):,}",
+                          f"{counts.get('stg_quantities', 0):,}")

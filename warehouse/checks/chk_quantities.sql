@@ -1,0 +1,185 @@
+-- chk_quantities: one row per fact with what the plausibility rules test and the words to explain a failure.
+with
+
+facts as (
+    select * from marts.fct_quantities
+),
+
+documents as (
+    select doc_id, text from raw.documents
+),
+
+units as (
+    select distinct
+        unit,
+        dimension,
+        base_unit,
+        cast(to_base as double) as to_base
+    from reference.units
+),
+
+metrics as (
+    select * from reference.metrics
+),
+
+ranges as (
+    select
+        metric,
+        subject_kind,
+        base_unit,
+        reason,
+        cast(min_base as double) as min_base,
+        cast(max_base as double) as max_base
+    from reference.metric_ranges
+),
+
+shares as (
+    select
+        metric,
+        reason,
+        cast(min_percent as double) as min_percent,
+        cast(max_percent as double) as max_percent
+    from reference.shares
+),
+
+tolerances as (
+    select
+        metric,
+        cast(tolerance as double) as tolerance,
+        cast(tolerance_per_year as double) as tolerance_per_year
+    from reference.metric_reference
+),
+
+places as (
+    select * from marts.dim_places
+),
+
+based as (
+    select
+        facts.fact_id,
+        facts.article_id,
+        facts.surface,
+        facts.value,
+        facts.unit,
+        facts.metric,
+        facts.subject,
+        facts.subject_place_id,
+        facts.subject_kind,
+        facts.period,
+        facts.published_at,
+        metrics.dimension as metric_dimension,
+        coalesce(units.dimension, 'count') as unit_dimension,
+        coalesce(units.base_unit, facts.unit) as base_unit,
+        -- A ratio ("1.3 times") has no magnitude of its own to test.
+        case when units.dimension != 'ratio' then facts.value * coalesce(units.to_base, 1) end as value_base,
+        substr(documents.text, facts.char_start + 1, facts.char_end - facts.char_start) as text_at_span,
+        coalesce(try_cast(right(facts.period, 4) as integer), year(facts.published_at)) as fact_year
+    from facts
+    inner join documents on facts.doc_id = documents.doc_id
+    left join units on facts.unit = units.unit
+    left join metrics on facts.metric = metrics.metric
+),
+
+checked as (
+    select
+        based.*,
+        ranges.min_base,
+        ranges.max_base,
+        ranges.reason as range_reason,
+        shares.min_percent,
+        shares.max_percent,
+        shares.reason as share_reason,
+        places.name as ref_name,
+        case based.metric when 'area' then places.area_km2 when 'population' then places.population end
+            as ref_value,
+        case based.metric when 'area' then places.area_year when 'population' then places.population_year end
+            as ref_year,
+        tolerances.tolerance
+        + tolerances.tolerance_per_year
+        * abs(based.fact_year - case based.metric when 'area' then places.area_year else places.population_year end)
+            as ref_tolerance
+    from based
+    left join ranges on based.metric = ranges.metric and based.subject_kind = ranges.subject_kind
+    left join shares on based.metric = shares.metric and based.unit = 'percent'
+    left join places on based.subject_place_id = places.place_id and based.subject_kind in ('province', 'city')
+    left join tolerances on based.metric = tolerances.metric
+),
+
+candidates as (
+    select
+        checked.fact_id,
+        other_units.unit as suggested_unit,
+        checked.value as suggested_value,
+        checked.value * other_units.to_base as suggested_base,
+        'the unit is ' || other_units.unit as suggestion_reason
+    from checked
+    inner join units as other_units
+        on checked.unit_dimension = other_units.dimension and checked.unit != other_units.unit
+    union all
+    select
+        checked.fact_id,
+        checked.unit as suggested_unit,
+        checked.value * factors.factor as suggested_value,
+        checked.value_base * factors.factor as suggested_base,
+        case when factors.factor > 1 then 'a factor of 1,000 was lost' else 'a factor of 1,000 too many' end
+            as suggestion_reason
+    from checked
+    cross join (values (1000.0), (0.001)) as factors (factor)
+),
+
+suggestions as (
+    select
+        candidates.*,
+        checked.ref_value
+    from candidates
+    inner join checked on candidates.fact_id = checked.fact_id
+    where
+        checked.value_base not between checked.min_base and checked.max_base
+        and candidates.suggested_base between checked.min_base and checked.max_base
+    qualify row_number() over (
+        partition by candidates.fact_id
+        order by abs(ln(candidates.suggested_base / coalesce(checked.ref_value, sqrt(checked.min_base * checked.max_base))))
+    ) = 1
+),
+
+final as (
+    select
+        checked.*,
+        suggestions.suggested_value,
+        suggestions.suggested_unit,
+        suggestions.suggestion_reason,
+        checked.value_base / nullif(checked.ref_value, 0) as ref_ratio,
+        case when checked.ref_tolerance is not null then 1 - checked.ref_tolerance end as ref_ratio_min,
+        case when checked.ref_tolerance is not null then 1 + checked.ref_tolerance end as ref_ratio_max,
+        format(
+            '{} {} = {:.4g} {} is not a possible {} for a {} (plausible {:,.0f} to {:,.0f} {})',
+            checked.metric, checked.surface, checked.value_base, checked.base_unit, checked.metric,
+            checked.subject_kind, checked.min_base, checked.max_base, checked.base_unit
+        )
+        || coalesce(format('; reference {} of {} is {:,.1f} {} (GSO {})',
+            checked.metric, checked.ref_name, checked.ref_value, checked.base_unit, checked.ref_year), '')
+        || coalesce(format('; if {} the value is {:,.6g} {}',
+            suggestions.suggestion_reason, suggestions.suggested_value, suggestions.suggested_unit), '')
+        || coalesce(format(', within {:.1f} % of the reference',
+            100 * abs(suggestions.suggested_base / suggestions.ref_value - 1)), '')
+            as msg_magnitude,
+        format(
+            '{} {} is {:.1f} % away from the reference {} of {}, {:,.1f} {} (GSO {}); tolerance {:.0f} %',
+            checked.metric, checked.surface, 100 * abs(checked.value_base / nullif(checked.ref_value, 0) - 1),
+            checked.metric, checked.ref_name, checked.ref_value, checked.base_unit, checked.ref_year,
+            100 * checked.ref_tolerance
+        ) as msg_reference,
+        format('{} is a share in percent; {} is outside {:.0f} to {:.0f} % ({})',
+            checked.metric, checked.surface, checked.min_percent, checked.max_percent, checked.share_reason
+        ) as msg_share,
+        format('{} is measured in {} but {} is a {}: the unit does not fit the metric',
+            checked.metric, checked.metric_dimension, checked.unit, checked.unit_dimension
+        ) as msg_unit,
+        format('offsets {} do not reproduce the surface {}: the text there is {}',
+            checked.fact_id, checked.surface, checked.text_at_span
+        ) as msg_offsets
+    from checked
+    left join suggestions on checked.fact_id = suggestions.fact_id
+)
+
+select * from final

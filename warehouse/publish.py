@@ -1,0 +1,129 @@
+"""Publishing validated marts as Parquet with a manifest, atomically.
+
+Each publication is written to its own folder `runs/<run_id>/`; the symbolic link `current`
+and `manifest.json` are then replaced atomically, so a reader sees the previous publication or
+the new one, never half of one, and a failed run leaves the last good publication in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+
+PUBLISHED_MARTS = (
+    "dim_articles",
+    "dim_people",
+    "dim_places",
+    "fct_quantities",
+    "fct_person_roles",
+    "fct_document_refs",
+    "fct_events",
+)
+
+
+class PublishError(RuntimeError):
+    """Publishing failed; the previous publication is untouched."""
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    publish_dir: Path,
+    *,
+    run_id: str,
+    published_at: datetime,
+    only_ok: bool,
+    keep: int,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write every published mart and the manifest; returns the manifest."""
+    runs = publish_dir / "runs"
+    staging = publish_dir / f".tmp-{run_id}"
+    final = runs / run_id
+    try:
+        runs.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        tables = {name: _write_table(con, name, staging, only_ok=only_ok) for name in PUBLISHED_MARTS}
+        manifest = {
+            "run_id": run_id,
+            "published_at": published_at.isoformat(),
+            "only_ok_rows": only_ok,
+            "path": f"runs/{run_id}",
+            "tables": tables,
+            **(extra or {}),
+        }
+        _write_json(staging / "manifest.json", manifest)
+        shutil.rmtree(final, ignore_errors=True)
+        os.replace(staging, final)
+        _swap_link(publish_dir / "current", Path("runs") / run_id)
+        _write_json(publish_dir / "manifest.json", manifest, atomic=True)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise PublishError(
+            f"cannot publish to {publish_dir}: {exc.strerror or exc}; the previous publication is unchanged"
+        ) from exc
+    _prune(runs, keep=keep, current=run_id)
+    return manifest
+
+
+def _write_table(con: duckdb.DuckDBPyConnection, name: str, folder: Path, *, only_ok: bool) -> dict[str, Any]:
+    filtered = only_ok and name == "fct_quantities"
+    sql = f"select * from marts.{name}" + (" where quality_status = 'ok'" if filtered else "")
+    table = con.sql(sql).to_arrow_table()
+    (folder / name).mkdir()
+    path = folder / name / "part-0.parquet"
+    pq.write_table(table, path, compression="zstd")
+    return {
+        "rows": table.num_rows,
+        "only_ok_rows": filtered,
+        "schema": [{"name": f.name, "type": str(f.type)} for f in table.schema],
+        "files": [{"path": f"{name}/{path.name}", "bytes": path.stat().st_size, "sha256": _sha256(path)}],
+    }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_json(path: Path, data: dict[str, Any], *, atomic: bool = False) -> None:
+    target = path.with_name(path.name + ".tmp") if atomic else path
+    with open(target, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, default=str)
+        handle.flush()
+        os.fsync(handle.fileno())
+    if atomic:
+        os.replace(target, path)
+
+
+def _swap_link(link: Path, target: Path) -> None:
+    tmp = link.with_name(link.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(target, target_is_directory=True)
+    os.replace(tmp, link)
+
+
+def _prune(runs: Path, *, keep: int, current: str) -> None:
+    versions = sorted((p for p in runs.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in versions[keep:]:
+        if old.name != current:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def read_manifest(publish_dir: Path) -> dict[str, Any] | None:
+    """The manifest of the current publication, if any."""
+    path = publish_dir / "manifest.json"
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
