@@ -78,6 +78,19 @@ def check(warehouse: WarehouseOpt = None) -> None:
 
 
 @app.command()
+def serve(
+    cron: Annotated[str | None, typer.Option(help="re-ingestion schedule [env NEWSFACTS_SCHEDULE_CRON]")] = None,
+    timezone: Annotated[str | None, typer.Option(help="schedule timezone [env NEWSFACTS_SCHEDULE_TIMEZONE]")] = None,
+) -> None:
+    """Register the `reingest` (scheduled) and `manual` deployments and serve them until stopped."""
+    configure_prefect()
+    from flows.deployments import serve_deployments
+
+    settings = Settings()
+    serve_deployments(settings, cron or settings.schedule_cron, timezone or settings.schedule_timezone)
+
+
+@app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="one read-only SQL query (select, with, describe, show...)")],
     warehouse: WarehouseOpt = None,

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     dask_workers: int = Field(2, gt=0, description="workers of the local Dask cluster")
     publish_only_ok: bool = Field(False, description="publish only facts whose quality_status is ok")
     keep_publications: int = Field(3, gt=0, description="published versions kept on disk")
+    schedule_cron: str = Field("0 6 * * *", description="cron of the scheduled re-ingestion deployment")
+    schedule_timezone: str = Field("Asia/Ho_Chi_Minh", description="timezone of the re-ingestion schedule")
 
 
 def configure_prefect() -> None:
