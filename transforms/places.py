@@ -10,6 +10,8 @@ from transforms.vocabulary import Vocabulary, place_names
 # "Thai Binh city" is the provincial capital, not the province; "Ho Chi Minh City" is a city.
 _LOCAL_UNIT = r"^\s+(?:[Cc]ity|[Tt]own|[Dd]istrict|[Cc]ommune|[Ww]ard)\b"
 _GENERIC_LOCAL = r"\b(?:\p{Lu}\p{Ll}+\s+){1,3}(?:City|city|Town|town|District|district|Commune|commune|Ward|ward)\b"
+# Capitalised words that open a sentence, not a place name ("In Thai Binh city, ...").
+_NOT_PLACE_START = r"^(?:(?:In|At|On|From|To|Of|For|By|With|The|And)\s+)+"
 
 
 def find_places(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
@@ -24,6 +26,7 @@ def find_places(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         .with_columns(
             _after=pl.col("sentence").str.slice(pl.col("match_end"), 12),
         )
+        .with_columns(_unit_word=pl.col("_after").str.extract(r"^(\s+\p{L}+)"))
         .with_columns(
             place_kind=pl.when((pl.col("_kind") == "province") & pl.col("_after").str.contains(_LOCAL_UNIT))
             .then(pl.lit("district"))
@@ -32,12 +35,19 @@ def find_places(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         .with_columns(
             place_id=pl.when(pl.col("place_kind") == "district").then(None).otherwise(pl.col("place_id")),
             place=pl.when(pl.col("place_kind") == "district")
-            .then(pl.concat_str(pl.col("_spelling"), pl.col("_after").str.extract(r"^(\s+\S+)")))
+            .then(pl.concat_str(pl.col("_spelling"), pl.col("_unit_word")))
             .otherwise(pl.col("place")),
+            # The mention covers "city" too, so that it ends where the generic local name ends.
+            match_end=pl.when(pl.col("place_kind") == "district")
+            .then(pl.col("match_end") + pl.col("_unit_word").str.len_chars())
+            .otherwise(pl.col("match_end")),
         )
     )
     local = (
         find_spans(sentences.select("doc_id", "sentence_no", "sentence"), "sentence", _GENERIC_LOCAL, match_col="place")
+        .with_columns(pl.col("place").str.replace(_NOT_PLACE_START, ""))
+        .with_columns(match_start=pl.col("match_end") - pl.col("place").str.len_chars())
+        .filter(pl.col("place").str.contains(r"\s"))
         .with_columns(
             place_id=pl.lit(None, pl.String),
             place_kind=pl.when(pl.col("place").str.contains(r"(?i)(?:commune|ward)$"))

@@ -30,7 +30,8 @@ _STOPWORDS = (
 def _unit_regex(surfaces: list[str]) -> str:
     # Word-like units need a boundary ("ha" is not the start of "have"); symbols do not.
     body = alternation(surfaces)[3:-1].split("|")
-    bounded = [p + r"\b" if p[-1].isalnum() else p for p in body]
+    # "²" is alphanumeric to Python but not a word character to the regex engine: "km²\b" never matched.
+    bounded = [p + r"\b" if p[-1].isalpha() or p[-1].isdecimal() else p for p in body]
     return "(?:" + "|".join(bounded) + ")"
 
 
@@ -41,7 +42,8 @@ def quantity_pattern(vocab: Vocabulary) -> str:
     before = units.filter(pl.col("position").is_in(["before", "both"]))["surface"].to_list()
     word = r"[\p{L}][\p{L}'’\-]*"
     return (
-        rf"(?:\b(?P<qual>{vocab.regex('qualifiers', 'phrase')})\s+)?"
+        # Case-insensitive: a qualifier often opens the sentence ("More than 500 delegates ...").
+        rf"(?:\b(?P<qual>(?i:{vocab.regex('qualifiers', 'phrase')}))\s+)?"
         rf"(?:(?P<cur>{alternation(before)})\s?(?P<num_a>{NUMBER})|\b(?P<num_b>{NUMBER}))"
         rf"(?:\s*[-–]\s*(?P<num_hi>{NUMBER}))?"
         rf"(?:\s*(?P<scale>{vocab.regex('scale_words', 'word')})\b\.?)?"
@@ -83,6 +85,7 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     units = vocab.table("units").select(
         pl.col("surface").str.to_lowercase().alias("_unit_key"),
         pl.col("unit").alias("_unit"),
+        pl.col("dimension").alias("_unit_dim"),
     ).unique("_unit_key")
     qualifiers = vocab.table("qualifiers").select(
         pl.col("phrase").str.to_lowercase().alias("_qual_key"), pl.col("qualifier").alias("_qualifier")
@@ -95,7 +98,12 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         _cut=pl.col("noun").str.len_chars() + pl.col("per").str.len_chars() - head_len,
         noun=pl.col("noun").str.slice(0, head_len),
     ).with_columns(
-        _cut=pl.col("_cut").fill_null(0),
+        # "... reached $5 million." The full stop that ends the sentence is not the "bln." abbreviation dot.
+        _cut=pl.col("_cut").fill_null(0)
+        + (
+            pl.col("surface").str.ends_with(".")
+            & (pl.col("match_end") == pl.col("sentence").str.len_chars())
+        ).cast(pl.Int64),
     ).with_columns(
         surface=pl.col("surface").str.slice(0, pl.col("surface").str.len_chars() - pl.col("_cut")),
         match_end=pl.col("match_end") - pl.col("_cut"),
@@ -120,20 +128,22 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
             _is_year=pl.col("_num").str.contains(r"^\d{4}$")
             & pl.col("_num").cast(pl.Int64, strict=False).is_between(YEAR_MIN, YEAR_MAX)
             & pl.col("_prefix").str.contains(_YEAR_PREPOSITION),
+            # "Covid-19 patients", "25/05/2023 applies": the number is part of a name or a date.
+            _in_name=pl.col("_prefix").str.contains(r"(?:\p{L}[-–]|\d/)$"),
         )
     )
     has_stopword = pl.col("noun").str.to_lowercase().str.contains(rf"(?:^|\s)(?:{_STOPWORDS})(?:\s|$)")
-    kept = parsed.filter(
-        pl.col("_unit").is_not_null()
-        | (
-            pl.col("noun").is_not_null()
-            & (pl.col("_noun_kind").fill_null("") != "duration")
-            & ~has_stopword
-            & ~pl.col("_is_year")
-            # A count is whole unless scaled ("2.6 million people"); "4.0 technology" is not.
-            & (pl.col("_num").str.contains(r"^[\d,]+$") | pl.col("_factor").is_not_null())
-        )
+    is_counted = (
+        pl.col("noun").is_not_null()
+        & (pl.col("_noun_kind").fill_null("") != "duration")
+        & ~has_stopword
+        & ~pl.col("_is_year")
+        # A count is whole unless scaled ("2.6 million people"); "4.0 technology" is not.
+        & (pl.col("_num").str.contains(r"^[\d,]+$") | pl.col("_factor").is_not_null())
     )
+    # "In 2022 people's incomes rose": a word unit that counts people reads like a counted noun.
+    is_measured = pl.col("_unit").is_not_null() & ~(pl.col("_is_year") & (pl.col("_unit_dim") == "persons"))
+    kept = parsed.filter((is_measured | is_counted) & ~pl.col("_in_name"))
     factor = pl.col("_factor").fill_null(1.0)
     return kept.select(
         "doc_id",
@@ -149,7 +159,7 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
             pl.when(pl.col("_noun_kind") == "person").then(pl.lit("persons")),
             pl.lit("count"),
         ).alias("unit"),
-        pl.col("per").str.extract_all(r"\p{L}[\p{L}\d]*").list.join("/").replace("", None).alias("per"),
+        pl.col("per").str.replace_all(r"(?i)\bper\b", "").str.extract_all(r"\p{L}[\p{L}\d]*").list.join("/").replace("", None).alias("per"),
         pl.col("noun").str.replace_all(r"\s+", " ").alias("counted"),
         pl.coalesce(
             pl.when(pl.col("num_hi").is_not_null()).then(pl.lit("range")),

@@ -10,10 +10,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from warehouse.landing import Decoded, read_document, scan_landing
+from warehouse.landing import Decoded, read_document, scan_landing, unlistable_folders
 
-# Files are read and written to DuckDB this many at a time, so memory stays bounded.
+# Files are read and written to DuckDB at most this many and this many bytes at a time, so memory
+# stays bounded whatever the size limit (a batch of 256 files at the limit would not be).
 READ_BATCH_FILES = 256
+READ_BATCH_BYTES = 64_000_000
 READ_THREADS = 4
 
 LOG_SCHEMA = {
@@ -70,15 +72,23 @@ def _ingest(
         (pl.col("size_bytes") == pl.col("cur_size")) & (pl.col("mtime_ns") == pl.col("cur_mtime"))
     )
     problems = present.filter(pl.col("problem").is_not_null())
-    candidates = present.filter(pl.col("problem").is_null()).join(unchanged.select("source_path"), on="source_path", how="anti")
-    gone = joined.filter(pl.col("size_bytes").is_null() & pl.col("problem").is_null() & pl.col("current_doc_id").is_not_null())
+    candidates = present.filter(pl.col("problem").is_null()).join(
+        unchanged.select("source_path"), on="source_path", how="anti"
+    )
+    gone = joined.filter(
+        pl.col("size_bytes").is_null() & pl.col("problem").is_null() & pl.col("current_doc_id").is_not_null()
+    )
+    # Files of a folder that could not be listed may still be there: not taken for deleted.
+    for folder in unlistable_folders(scan):
+        gone = gone.filter(~pl.col("source_path").str.starts_with(folder))
 
     logs = [
         unchanged.select("source_path", pl.lit("unchanged").alias("status"), pl.lit(None, pl.String).alias("reason"),
                          pl.col("current_doc_id").alias("doc_id"), "size_bytes"),
         problems.select("source_path", pl.lit("rejected").alias("status"), pl.col("problem").alias("reason"),
                         pl.lit(None, pl.String).alias("doc_id"), "size_bytes"),
-        gone.select("source_path", pl.lit("deleted").alias("status"), pl.lit("file no longer in the landing folder").alias("reason"),
+        gone.select("source_path", pl.lit("deleted").alias("status"),
+                    pl.lit("file no longer in the landing folder").alias("reason"),
                     pl.col("current_doc_id").alias("doc_id"), pl.col("cur_size").alias("size_bytes")),
     ]
     con.register("_unchanged", unchanged.select("source_path").to_arrow())
@@ -88,15 +98,16 @@ def _ingest(
     con.execute("update raw.sources set deleted_at = ? where source_path in (select source_path from _gone) "
                 "and superseded_at is null and deleted_at is null", [now])
 
-    paths = candidates["source_path"].to_list()
     previous = dict(zip(candidates["source_path"], candidates["current_doc_id"], strict=True))
+    batches = _batches(candidates, max_bytes)
+    done = 0
     with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-        for start in range(0, len(paths), READ_BATCH_FILES):
-            batch = paths[start : start + READ_BATCH_FILES]
+        for batch in batches:
             decoded = list(pool.map(lambda p: read_document(root, p, max_bytes), batch))
             logs.append(_store_batch(con, decoded, previous, run_id=run_id, now=now))
+            done += len(batch)
             if progress:
-                progress(min(start + READ_BATCH_FILES, len(paths)), len(paths))
+                progress(done, len(candidates))
 
     log = pl.concat([frame.cast(LOG_SCHEMA) for frame in logs]).sort("source_path")
     con.register("_log", log.with_columns(run_id=pl.lit(run_id), logged_at=pl.lit(now)).to_arrow())
@@ -104,6 +115,21 @@ def _ingest(
     for name in ("_unchanged", "_gone", "_log"):
         con.unregister(name)
     return log
+
+
+def _batches(candidates: pl.DataFrame, max_bytes: int) -> list[list[str]]:
+    """Paths to read, in batches bounded by file count and by bytes read."""
+    batches: list[list[str]] = [[]]
+    size = 0
+    for path, size_bytes in candidates.select("source_path", "size_bytes").iter_rows():
+        # A file over the limit is rejected unread; one that grew since the scan is read up to it.
+        cost = min(size_bytes or 0, max_bytes) + 1
+        if batches[-1] and (len(batches[-1]) >= READ_BATCH_FILES or size + cost > READ_BATCH_BYTES):
+            batches.append([])
+            size = 0
+        batches[-1].append(path)
+        size += cost
+    return [batch for batch in batches if batch]
 
 
 def _store_batch(
@@ -180,7 +206,10 @@ def _store_batch(
         con.unregister(name)
     logged = files.select(
         "source_path", "status",
-        pl.when(pl.col("status") == "duplicate").then(pl.lit("same content as an ingested document")).otherwise(None).alias("reason"),
+        pl.when(pl.col("status") == "duplicate")
+        .then(pl.lit("same content as an ingested document"))
+        .otherwise(None)
+        .alias("reason"),
         "doc_id", "size_bytes",
     )
     return pl.concat([rejected, logged.cast(LOG_SCHEMA)])

@@ -46,10 +46,15 @@ def publish(
     """Write every published mart and the manifest; returns the manifest."""
     runs = publish_dir / "runs"
     staging = publish_dir / f".tmp-{run_id}"
+    replaced = publish_dir / f".tmp-{run_id}-replaced"
     final = runs / run_id
+    link = publish_dir / "current"
+    manifest_tmp = publish_dir / "manifest.json.tmp"
+    previous = os.readlink(link) if link.is_symlink() else None
+    swapped = False
     try:
         runs.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove_leftovers(publish_dir)
         staging.mkdir()
         tables = {name: _write_table(con, name, staging, only_ok=only_ok) for name in PUBLISHED_MARTS}
         manifest = {
@@ -61,17 +66,58 @@ def publish(
             **(extra or {}),
         }
         _write_json(staging / "manifest.json", manifest)
-        shutil.rmtree(final, ignore_errors=True)
+        # Written before anything visible changes, so the last step is a rename that cannot run out of space.
+        _write_json(manifest_tmp, manifest)
+        if final.exists():
+            # The same run published again (a retried task): its old folder may be `current`.
+            os.replace(final, replaced)
         os.replace(staging, final)
-        _swap_link(publish_dir / "current", Path("runs") / run_id)
-        _write_json(publish_dir / "manifest.json", manifest, atomic=True)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise PublishError(
-            f"cannot publish to {publish_dir}: {exc.strerror or exc}; the previous publication is unchanged"
-        ) from exc
+        _swap_link(link, Path("runs") / run_id)
+        swapped = True
+        os.replace(manifest_tmp, publish_dir / "manifest.json")
+    except BaseException as exc:
+        _undo(publish_dir, run_id, previous=previous, swapped=swapped)
+        if isinstance(exc, OSError):
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise PublishError(
+                f"cannot publish to {publish_dir}: {exc.strerror or exc}{where}; the previous publication is unchanged"
+            ) from exc
+        if isinstance(exc, duckdb.Error):
+            raise PublishError(
+                f"cannot publish to {publish_dir}: reading the marts failed ({exc}); "
+                "the previous publication is unchanged"
+            ) from exc
+        raise
+    shutil.rmtree(replaced, ignore_errors=True)
     _prune(runs, keep=keep, current=run_id)
     return manifest
+
+
+def _remove_leftovers(publish_dir: Path) -> None:
+    """Folders and files a crashed publication left behind (runs hold the lock, so none is in use)."""
+    for leftover in publish_dir.glob(".tmp-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for name in ("current.tmp", "manifest.json.tmp"):
+        (publish_dir / name).unlink(missing_ok=True)
+
+
+def _undo(publish_dir: Path, run_id: str, *, previous: str | None, swapped: bool) -> None:
+    """Put the previous publication back after a failure, as far as it was changed."""
+    final = publish_dir / "runs" / run_id
+    replaced = publish_dir / f".tmp-{run_id}-replaced"
+    try:
+        if swapped and previous is not None:
+            _swap_link(publish_dir / "current", Path(previous))
+        if replaced.exists():
+            shutil.rmtree(final, ignore_errors=True)
+            os.replace(replaced, final)
+        elif previous != f"runs/{run_id}":
+            shutil.rmtree(final, ignore_errors=True)
+    except OSError:
+        pass
+    shutil.rmtree(publish_dir / f".tmp-{run_id}", ignore_errors=True)
+    (publish_dir / "manifest.json.tmp").unlink(missing_ok=True)
+    (publish_dir / "current.tmp").unlink(missing_ok=True)
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, name: str, folder: Path, *, only_ok: bool) -> dict[str, Any]:
@@ -115,10 +161,19 @@ def _swap_link(link: Path, target: Path) -> None:
 
 
 def _prune(runs: Path, *, keep: int, current: str) -> None:
-    versions = sorted((p for p in runs.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    versions = sorted((p for p in runs.iterdir() if p.is_dir()), key=_published_at, reverse=True)
     for old in versions[keep:]:
         if old.name != current:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _published_at(run: Path) -> tuple[str, int]:
+    # Folder times alone can tie on coarse file systems; the manifest says when the run published.
+    try:
+        published = json.loads((run / "manifest.json").read_text(encoding="utf-8"))["published_at"]
+    except (OSError, ValueError, KeyError, TypeError):
+        published = ""
+    return published, run.stat().st_mtime_ns
 
 
 def read_manifest(publish_dir: Path) -> dict[str, Any] | None:

@@ -28,11 +28,15 @@ def run_query(path: Path, sql: str) -> pl.DataFrame:
         statements = _statements(con, sql)
         if len(statements) != 1:
             raise QueryRefused(f"give exactly one statement, got {len(statements)}")
-        kind = statements[0].type.name
+        kind = _kind(statements[0])
         if kind not in ALLOWED:
             raise QueryRefused(f"refused: {kind} statements are not allowed; newsfacts query is read-only")
         try:
             return con.sql(sql).pl()
+        except duckdb.PermissionException as exc:
+            raise QueryRefused(
+                f"refused: newsfacts query reads only the warehouse, not files or the network ({exc})"
+            ) from exc
         except duckdb.Error as exc:
             raise QueryRefused(f"query failed: {exc}") from exc
     finally:
@@ -44,3 +48,11 @@ def _statements(con: duckdb.DuckDBPyConnection, sql: str) -> list:
         return con.extract_statements(sql)
     except duckdb.Error as exc:
         raise QueryRefused(f"cannot parse the query: {exc}") from exc
+
+
+def _kind(statement: duckdb.Statement) -> str:
+    try:
+        return statement.type.name
+    except ValueError:
+        # A statement type the Python client cannot name ("update extensions" in duckdb 2.0).
+        return "UNKNOWN"

@@ -1,0 +1,572 @@
+"""The newsfacts benchmark: extraction alone, the Prefect pipeline end to end, re-runs, quantulum3.
+
+    python -m benchmarks.run --mb 20          # one size; writes benchmarks/results/<time>-20mb.json
+    python -m benchmarks.run --report         # latest figures of every size, side by side
+
+Each phase runs in its own Python process so that its peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from benchmarks import corpus
+
+ROOT = corpus.ROOT
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+MB = corpus.MB
+# Task names of the pipeline, grouped into the stages the issue talks about.
+STAGES = {
+    "begin": ("begin-warehouse-build",),
+    "ingest": ("ingest-landing-folder",),
+    "reference": ("load-reference-tables",),
+    "transform": ("list-documents-to-extract", "fetch-documents", "extract-batch", "load-staging"),
+    "build": ("build-marts",),
+    "validate": ("run-expectation-suites", "report-quality"),
+    "publish": ("publish-parquet",),
+    "commit": ("commit-warehouse-build",),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Memory: one sampler thread per phase process.
+
+
+class RssSampler:
+    """Samples this process's RSS and its children's every `interval` seconds."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.samples: list[tuple[float, int, int]] = []
+        self._stop = threading.Event()
+        self._proc = psutil.Process()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.interval)
+
+    def sample(self) -> None:
+        main = self._proc.memory_info().rss
+        children = 0
+        for child in self._proc.children(recursive=True):
+            try:
+                children += child.memory_info().rss
+            except psutil.Error:
+                pass
+        self.samples.append((time.time(), main, children))
+
+    def peak(self, start: float | None = None, end: float | None = None) -> dict[str, float]:
+        """Peak RSS in MB between two epoch times (the whole phase by default)."""
+        window = [s for s in self.samples if (start is None or s[0] >= start) and (end is None or s[0] <= end)]
+        if not window:
+            return {"main_mb": 0.0, "with_children_mb": 0.0}
+        return {
+            "main_mb": round(max(s[1] for s in window) / MB, 1),
+            "with_children_mb": round(max(s[1] + s[2] for s in window) / MB, 1),
+        }
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on, including the load other work put on it."""
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 1e9, 1),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+    }
+
+
+def rates(seconds: float, mb: float, articles: int, facts: int) -> dict[str, float | None]:
+    """MB/s, articles/s, facts/s of one timed step."""
+    if seconds <= 0:
+        return {"mb_per_s": None, "articles_per_s": None, "facts_per_s": None}
+    return {
+        "mb_per_s": round(mb / seconds, 3),
+        "articles_per_s": round(articles / seconds, 2),
+        "facts_per_s": round(facts / seconds, 1),
+    }
+
+
+def corpus_files(folder: Path) -> list[Path]:
+    """The corpus's documents in landing order."""
+    return sorted(folder.rglob("*.txt"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Phase (a): the extraction stage alone, polars only.
+
+
+def phase_extract(folder: Path, batch_docs: int, limit_mb: float | None) -> dict[str, Any]:
+    """Read the corpus in batches and run the pure polars extraction on each."""
+    import polars as pl
+
+    from transforms.extract import collect_all, extract_documents
+    from warehouse.reference import load_vocabulary
+
+    vocab = load_vocabulary(ROOT / "seeds" / "reference")
+    files = corpus_files(folder)
+    rows: dict[str, int] = {}
+    read_s = extract_s = 0.0
+    nbytes = docs = 0
+    load = [os.getloadavg()[0]]
+    batch_seconds = []
+    with RssSampler() as rss:
+        for start in range(0, len(files), batch_docs):
+            if limit_mb is not None and nbytes >= limit_mb * MB:
+                break
+            batch = files[start : start + batch_docs]
+            t0 = time.perf_counter()
+            data = [p.read_bytes() for p in batch]
+            frame = pl.DataFrame(
+                {"doc_id": [p.stem for p in batch], "text": [d.decode("utf-8") for d in data]}
+            )
+            t1 = time.perf_counter()
+            frames = collect_all(extract_documents(frame.lazy(), vocab))
+            t2 = time.perf_counter()
+            read_s += t1 - t0
+            extract_s += t2 - t1
+            batch_seconds.append(round(t2 - t1, 3))
+            nbytes += sum(len(d) for d in data)
+            docs += len(batch)
+            for name, out in frames.items():
+                rows[name] = rows.get(name, 0) + out.height
+            load.append(os.getloadavg()[0])
+            del frames, frame, data
+        peak = rss.peak()
+    mb = nbytes / MB
+    facts = rows.get("stg_quantities", 0)
+    return {
+        "documents": docs,
+        "mb": round(mb, 3),
+        "batch_docs": batch_docs,
+        "batches": len(batch_seconds),
+        "read_seconds": round(read_s, 3),
+        "extract_seconds": round(extract_s, 3),
+        "batch_seconds": batch_seconds,
+        **rates(extract_s, mb, docs, facts),
+        "facts": facts,
+        "rows": rows,
+        "peak_rss": peak,
+        "loadavg_1m_during": [round(x, 2) for x in load],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Phases (b), (c), (d): the Prefect flow on a landing copy of the corpus.
+
+
+def link_tree(src: Path, dst: Path) -> None:
+    """A landing folder sharing the corpus files (hard links, or copies across file systems)."""
+    for path in corpus_files(src):
+        target = dst / path.relative_to(src)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copy2(path, target)
+
+
+def stage_of(task_run_name: str) -> str | None:
+    """The stage a task run belongs to, from its name (`<task name>-<suffix>`)."""
+    for stage, names in STAGES.items():
+        for name in names:
+            if task_run_name == name or task_run_name.startswith(name + "-"):
+                return stage
+    return None
+
+
+def task_timings(flow_run_id: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The flow run and every task run under it (subflows included), from Prefect's API."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        FlowRunFilterParentFlowRunId,
+    )
+
+    with get_client(sync_client=True) as client:
+        flow_run = client.read_flow_run(flow_run_id)
+        ids = [flow_run_id]
+        frontier = [flow_run_id]
+        while frontier:
+            children = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=frontier))
+            )
+            frontier = [c.id for c in children if c.id not in ids]
+            ids += frontier
+        runs: list[Any] = []
+        while True:
+            page = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)), limit=200, offset=len(runs)
+            )
+            runs += page
+            if len(page) < 200:
+                break
+    tasks = [
+        {
+            "name": r.name,
+            "stage": stage_of(r.name),
+            "start": r.start_time.timestamp() if r.start_time else None,
+            "end": r.end_time.timestamp() if r.end_time else None,
+            "state": r.state_type.value if r.state_type else None,
+        }
+        for r in runs
+    ]
+    flow = {
+        "start": flow_run.start_time.timestamp() if flow_run.start_time else None,
+        "end": flow_run.end_time.timestamp() if flow_run.end_time else None,
+        "state": flow_run.state_type.value if flow_run.state_type else None,
+    }
+    return flow, tasks
+
+
+def summarize_run(
+    label: str, wall: float, flow: dict, tasks: list[dict], summary: dict | None, error: str | None,
+    rss: RssSampler, mb: float,
+) -> dict[str, Any]:
+    """Per-stage seconds, rates and peak RSS of one pipeline run."""
+    timed = [t for t in tasks if t["start"] and t["end"]]
+    first = min((t["start"] for t in timed), default=flow["start"])
+    last = max((t["end"] for t in timed), default=flow["end"])
+    flow_seconds = (flow["end"] - flow["start"]) if flow["start"] and flow["end"] else None
+    articles = (summary or {}).get("documents_extracted", 0)
+    facts = (summary or {}).get("marts", {}).get("fct_quantities", 0)
+    stages: dict[str, Any] = {}
+    for stage in STAGES:
+        mine = [t for t in timed if t["stage"] == stage]
+        if not mine:
+            continue
+        start, end = min(t["start"] for t in mine), max(t["end"] for t in mine)
+        span = end - start
+        busy = {}
+        for t in mine:
+            key = t["name"].rsplit("-", 1)[0] if stage == "transform" else stage
+            busy[key] = busy.get(key, 0.0) + (t["end"] - t["start"])
+        stages[stage] = {
+            "seconds": round(span, 3),
+            **rates(span, mb, articles, facts),
+            "peak_rss": rss.peak(start, end),
+            **({"task_seconds": {k: round(v, 3) for k, v in busy.items()}} if stage == "transform" else {}),
+        }
+    end_to_end = flow_seconds if flow_seconds is not None else last - first
+    return {
+        "run": label,
+        "status": (summary or {}).get("status") or flow.get("state"),
+        "error": error,
+        "wall_seconds": round(wall, 3),
+        "flow_seconds": round(flow_seconds, 3) if flow_seconds is not None else None,
+        "tasks_span_seconds": round(last - first, 3) if timed else None,
+        # Client start-up, the ephemeral API server's start, and flow-run creation.
+        "outside_flow_seconds": round(wall - flow_seconds, 3) if flow_seconds is not None else None,
+        "end_to_end_seconds": round(end_to_end, 3),
+        **rates(end_to_end, mb, articles, facts),
+        "articles_extracted": articles,
+        "facts_in_marts": facts,
+        "stages": stages,
+        "peak_rss": rss.peak(),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+        "summary": summary,
+    }
+
+
+def phase_pipeline(folder: Path, work: Path, batch_docs: int, change_fraction: float) -> dict[str, Any]:
+    """First run, re-run on the unchanged landing folder, run after `change_fraction` of files changed."""
+    manifest = json.loads((folder / "corpus.json").read_text(encoding="utf-8"))
+    landing, warehouse, publish_dir = work / "landing", work / "warehouse" / "newsfacts.duckdb", work / "published"
+    link_tree(folder, landing)
+    os.environ.update(
+        {
+            "PREFECT_HOME": str(work / "prefect"),
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+            "NEWSFACTS_SOURCE": str(landing),
+            "NEWSFACTS_WAREHOUSE": str(warehouse),
+            "NEWSFACTS_PUBLISH_DIR": str(publish_dir),
+            "NEWSFACTS_BATCH_DOCS": str(batch_docs),
+        }
+    )
+    from flows.pipeline import newsfacts_pipeline
+
+    mb = manifest["bytes"] / MB
+    results = []
+    plan = [("first", None), ("unchanged", None), (f"{change_fraction:.0%} changed", change_fraction)]
+    with RssSampler() as rss:
+        for label, fraction in plan:
+            changed = corpus.revise(landing, manifest, fraction) if fraction else []
+            load_before = os.getloadavg()[0]
+            t0 = time.perf_counter()
+            state = newsfacts_pipeline(source=landing, warehouse=warehouse, publish_dir=publish_dir, return_state=True)
+            wall = time.perf_counter() - t0
+            outcome = state.result(raise_on_failure=False)
+            summary, error = (outcome, None) if isinstance(outcome, dict) else (None, repr(outcome))
+            flow, tasks = task_timings(state.state_details.flow_run_id)
+            run = summarize_run(label, wall, flow, tasks, summary, error, rss, mb)
+            run["files_changed"] = len(changed)
+            run["loadavg_1m_before"] = round(load_before, 2)
+            results.append(run)
+            print(f"[pipeline] {label}: {run['end_to_end_seconds']:.1f} s ({run['status']})", file=sys.stderr)
+    first = results[0]["end_to_end_seconds"]
+    for run in results[1:]:
+        run["ratio_to_first"] = round(run["end_to_end_seconds"] / first, 4) if first else None
+    sizes = {
+        "warehouse_mb": round(warehouse.stat().st_size / MB, 1) if warehouse.exists() else None,
+        "published_mb": round(sum(p.stat().st_size for p in publish_dir.rglob("*.parquet")) / MB, 1),
+    }
+    return {"runs": results, "files": sizes, "peak_rss": rss.peak()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Phase (e): quantulum3 beside the newsfacts extraction on one fixed slice.
+
+
+def phase_quantulum(folder: Path, slice_kb: float) -> dict[str, Any]:
+    """Both extractors on the first documents of the corpus totalling `slice_kb` kB."""
+    try:
+        import warnings
+
+        warnings.filterwarnings("ignore", module="quantulum3")
+        from quantulum3 import parser
+    except ImportError as exc:
+        return {"available": False, "reason": f"quantulum3 is not importable ({exc}); pip install quantulum3"}
+    import polars as pl
+
+    from transforms.extract import collect_all, extract_documents
+    from warehouse.reference import load_vocabulary
+
+    texts: list[str] = []
+    nbytes = 0
+    for path in corpus_files(folder):
+        if nbytes >= slice_kb * 1000:
+            break
+        data = path.read_bytes()
+        texts.append(data.decode("utf-8"))
+        nbytes += len(data)
+    mb = nbytes / MB
+    # Its first call loads unit tables for seconds; that is start-up, not throughput.
+    parser.parse("The area is 2,717 km2.")
+    t0 = time.perf_counter()
+    found = [q for text in texts for q in parser.parse(text)]
+    q_s = time.perf_counter() - t0
+    units: dict[str, int] = {}
+    for q in found:
+        units[q.unit.name] = units.get(q.unit.name, 0) + 1
+    vocab = load_vocabulary(ROOT / "seeds" / "reference")
+    frame = pl.DataFrame({"doc_id": [str(i) for i in range(len(texts))], "text": texts})
+    t0 = time.perf_counter()
+    ours = collect_all(extract_documents(frame.lazy(), vocab))
+    n_s = time.perf_counter() - t0
+    q_rate, n_rate = mb / q_s, mb / n_s
+    return {
+        "available": True,
+        "version": _version("quantulum3"),
+        "documents": len(texts),
+        "mb": round(mb, 4),
+        "quantulum3": {"seconds": round(q_s, 3), "mb_per_s": round(q_rate, 4), "quantities": len(found),
+                       "top_units": dict(sorted(units.items(), key=lambda kv: -kv[1])[:8])},
+        "newsfacts": {"seconds": round(n_s, 3), "mb_per_s": round(n_rate, 4),
+                      "quantities": ours["stg_quantities"].height},
+        "speed_ratio_newsfacts_over_quantulum3": round(n_rate / q_rate, 1),
+    }
+
+
+def _version(package: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Orchestration, the JSON file and the table.
+
+
+def run_phase(name: str, args: list[str]) -> dict[str, Any]:
+    """One phase in a fresh interpreter; its JSON comes back through a file."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        out = Path(handle.name)
+    cmd = [sys.executable, "-m", "benchmarks.run", "--phase", name, "--phase-out", str(out), *args]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    try:
+        if proc.returncode != 0:
+            return {"error": f"phase {name} exited with {proc.returncode}", "wall_seconds": round(wall, 1)}
+        data = json.loads(out.read_text(encoding="utf-8"))
+        data["phase_wall_seconds"] = round(wall, 1)
+        return data
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def code_state() -> dict[str, Any]:
+    """Which code was measured (read-only git queries)."""
+
+    def git(*cmd: str) -> str:
+        try:
+            return subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+
+    dirty = [line[3:] for line in git("status", "--porcelain").splitlines() if line.strip()]
+    return {"commit": git("rev-parse", "HEAD"), "dirty_files": dirty}
+
+
+def fmt(value: Any, spec: str = ".2f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def table(result: dict[str, Any]) -> str:
+    """The figures of one benchmark run as a small text table."""
+    lines = [f"newsfacts benchmark: {result['corpus']['mb']:.1f} MB, {result['corpus']['documents']:,} articles, "
+             f"load {result['machine']['loadavg']} on {result['machine']['cpus']} cores"]
+    header = f"{'step':<34}{'seconds':>9}{'MB/s':>9}{'art/s':>9}{'facts/s':>10}{'peak RSS MB':>13}{'ratio':>8}"
+    lines += [header, "-" * len(header)]
+
+    def row(name: str, d: dict[str, Any], ratio: Any = None) -> None:
+        rss = d.get("peak_rss") or {}
+        lines.append(
+            f"{name:<34}{fmt(d.get('seconds', d.get('end_to_end_seconds')), '.1f'):>9}{fmt(d.get('mb_per_s')):>9}"
+            f"{fmt(d.get('articles_per_s'), '.1f'):>9}{fmt(d.get('facts_per_s'), '.0f'):>10}"
+            f"{fmt(rss.get('with_children_mb'), '.0f'):>13}{fmt(ratio, '.3f'):>8}"
+        )
+
+    ex = result.get("extract") or {}
+    if "extract_seconds" in ex:
+        row(f"(a) extraction alone, {ex['mb']:.0f} MB", {**ex, "seconds": ex["extract_seconds"]})
+    for run in (result.get("pipeline") or {}).get("runs", []):
+        row(f"(b-d) pipeline: {run['run']}", run, run.get("ratio_to_first"))
+        if run["run"] == "first":
+            for stage, d in run["stages"].items():
+                row(f"      {stage}", d)
+    q = result.get("quantulum3") or {}
+    if q.get("available"):
+        row(f"(e) quantulum3, {q['mb'] * 1000:.0f} kB slice", {**q["quantulum3"], "seconds": q["quantulum3"]["seconds"]})
+        row("(e) newsfacts, same slice", {**q["newsfacts"], "seconds": q["newsfacts"]["seconds"]})
+        lines.append(f"newsfacts is {q['speed_ratio_newsfacts_over_quantulum3']}x the speed of quantulum3 "
+                     f"({q['newsfacts']['quantities']} vs {q['quantulum3']['quantities']} quantities on the slice)")
+    elif q:
+        lines.append(f"(e) quantulum3 skipped: {q.get('reason') or q.get('error')}")
+    if result.get("pipeline", {}).get("error"):
+        lines.append(f"pipeline phase failed: {result['pipeline']['error']}")
+    return "\n".join(lines)
+
+
+def report() -> str:
+    """Latest result of every corpus size, and the memory curve across sizes."""
+    latest: dict[float, dict[str, Any]] = {}
+    for path in sorted(RESULTS_DIR.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        latest[data["corpus"]["target_mb"]] = data
+    lines = []
+    for mb in sorted(latest):
+        lines += [table(latest[mb]), ""]
+    curve = []
+    for mb in sorted(latest):
+        runs = (latest[mb].get("pipeline") or {}).get("runs") or []
+        if runs:
+            curve.append(f"{mb:g} MB: {runs[0]['peak_rss']['with_children_mb']:.0f} MB peak RSS "
+                         f"(main process {runs[0]['peak_rss']['main_mb']:.0f} MB)")
+    if curve:
+        lines.append("memory curve of the first pipeline run: " + "; ".join(curve))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="newsfacts benchmark (see benchmarks/README.md)")
+    parser.add_argument("--mb", type=float, help="corpus size in MB (10^6 bytes): 20, 200, ...")
+    parser.add_argument("--seed", type=int, default=0, help="corpus seed")
+    parser.add_argument("--batch-docs", type=int, default=500, help="documents per extraction batch")
+    parser.add_argument("--extract-mb", type=float, help="stop phase (a) after this many MB (default: all)")
+    parser.add_argument("--change", type=float, default=0.01, help="share of files changed before run (d)")
+    parser.add_argument("--quantulum-kb", type=float, default=250, help="size of the quantulum3 slice in kB")
+    parser.add_argument("--skip", action="append", default=[], choices=["extract", "pipeline", "quantulum"])
+    parser.add_argument("--work-dir", type=Path, help="parent of the run's warehouse and landing copy (default: tmp)")
+    parser.add_argument("--keep-work", action="store_true", help="keep the warehouse and landing copy")
+    parser.add_argument("--report", action="store_true", help="print the latest results and exit")
+    parser.add_argument("--phase", choices=["extract", "pipeline", "quantulum"], help=argparse.SUPPRESS)
+    parser.add_argument("--phase-out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.report:
+        print(report())
+        return
+    if args.phase:
+        if args.phase == "extract":
+            data = phase_extract(args.corpus, args.batch_docs, args.extract_mb)
+        elif args.phase == "pipeline":
+            data = phase_pipeline(args.corpus, args.work, args.batch_docs, args.change)
+        else:
+            data = phase_quantulum(args.corpus, args.quantulum_kb)
+        args.phase_out.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+        return
+    if args.mb is None:
+        parser.error("--mb is required (or --report)")
+
+    started = datetime.now()
+    t0 = time.perf_counter()
+    manifest = corpus.generate(args.mb, seed=args.seed)
+    folder = corpus.default_folder(args.mb)
+    generate_s = time.perf_counter() - t0
+    result: dict[str, Any] = {
+        "started_at": started.isoformat(timespec="seconds"),
+        "command": " ".join(["python -m benchmarks.run", *sys.argv[1:]]),
+        "machine": machine(),
+        "code": code_state(),
+        "versions": {p: _version(p) for p in ("polars", "duckdb", "prefect", "great_expectations", "pyarrow")},
+        "corpus": {**manifest, "folder": str(folder.relative_to(ROOT)), "mb": manifest["bytes"] / MB,
+                   "generate_or_check_seconds": round(generate_s, 1)},
+    }
+    common = ["--corpus", str(folder), "--batch-docs", str(args.batch_docs)]
+    if "extract" not in args.skip:
+        extra = ["--extract-mb", str(args.extract_mb)] if args.extract_mb else []
+        print("[benchmark] (a) extraction alone", file=sys.stderr)
+        result["extract"] = run_phase("extract", common + extra)
+    if "pipeline" not in args.skip:
+        work = Path(tempfile.mkdtemp(prefix=f"newsfacts-bench-{args.mb:g}mb-", dir=args.work_dir))
+        print(f"[benchmark] (b-d) pipeline in {work}", file=sys.stderr)
+        try:
+            result["pipeline"] = run_phase("pipeline", [*common, "--work", str(work), "--change", str(args.change)])
+        finally:
+            if not args.keep_work:
+                shutil.rmtree(work, ignore_errors=True)
+    if "quantulum" not in args.skip:
+        print("[benchmark] (e) quantulum3", file=sys.stderr)
+        result["quantulum3"] = run_phase("quantulum", ["--corpus", str(folder), "--quantulum-kb", str(args.quantulum_kb)])
+    result["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    result["total_seconds"] = round(time.perf_counter() - t0, 1)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    out = RESULTS_DIR / f"{started:%Y%m%dT%H%M%S}-{args.mb:g}mb.json"
+    out.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    print(table(result))
+    print(f"figures written to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""The whole pipeline on the seed articles, through a real Prefect API, read back from DuckDB and Parquet."""
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from tests.conftest import SEEDS
+
+MARTS = ("dim_articles", "fct_quantities", "dim_people", "fct_person_roles", "fct_document_refs", "fct_events")
+
+
+@pytest.fixture(scope="module")
+def layout(tmp_path_factory):
+    """A landing folder with the five seed articles, and where the warehouse and Parquet go."""
+    root = tmp_path_factory.mktemp("pipeline")
+    landing = root / "landing"
+    shutil.copytree(SEEDS, landing)
+    return {"source": landing, "warehouse": root / "wh" / "newsfacts.duckdb", "publish_dir": root / "published"}
+
+
+@pytest.fixture(scope="module")
+def first_run(prefect_api, layout):
+    from flows.pipeline import newsfacts_pipeline
+
+    return newsfacts_pipeline(**layout)
+
+
+def _table(path: Path, sql: str) -> pl.DataFrame:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.sql(sql).pl()
+    finally:
+        con.close()
+
+
+def test_first_run_fills_every_table(first_run, layout):
+    assert first_run["status"] == "completed"
+    assert first_run["documents_new"] == 5
+    assert first_run["documents_rejected"] == 0
+    for mart in MARTS:
+        assert first_run["marts"][mart] > 0, mart
+    counts = _table(layout["warehouse"], "select (select count(*) from raw.documents) as docs, "
+                    "(select count(*) from quality.dq_results) as results")
+    assert counts.row(0) == (5, first_run["expectations_passed"] + first_run["expectations_failed"])
+
+
+def test_offsets_reproduce_every_surface(first_run, layout):
+    mismatches = _table(layout["warehouse"], """
+        select q.fact_id from marts.fct_quantities q join raw.documents d using (doc_id)
+        where substr(d.text, q.char_start + 1, q.char_end - q.char_start) != q.surface
+    """)
+    assert mismatches.height == 0
+
+
+def test_unit_slip_is_flagged_with_a_correction_and_other_facts_stay_ok(first_run, layout):
+    facts = _table(layout["warehouse"], "select surface, quality_status, quality_note, suggested_value, "
+                   "suggested_unit from marts.fct_quantities")
+    slip = facts.filter(pl.col("surface") == "2,717 m2").row(0, named=True)
+    assert slip["quality_status"] == "implausible"
+    assert "not a possible area for a province" in slip["quality_note"]
+    assert "Binh Duong" in slip["quality_note"]
+    assert (slip["suggested_value"], slip["suggested_unit"]) == (2717.0, "km2")
+    # No false flags on the clean seed facts.
+    assert facts.filter(pl.col("quality_status") != "ok")["surface"].to_list() == ["2,717 m2"]
+    flag = _table(layout["warehouse"], "select * from quality.dq_row_flags where table_name = 'fct_quantities'")
+    assert flag.height == 1 and flag["rule"][0] == "magnitude"
+
+
+def test_published_parquet_reads_back_unchanged(first_run, layout):
+    published = layout["publish_dir"]
+    manifest = json.loads((published / "manifest.json").read_text())
+    assert manifest["run_id"] and manifest["tables"]["fct_quantities"]["rows"] == first_run["marts"]["fct_quantities"]
+    for mart in MARTS:
+        expected = _table(layout["warehouse"], f"select * from marts.{mart} order by all")
+        files = str(published / "current" / mart / "*.parquet")
+        by_duckdb = duckdb.sql(f"select * from read_parquet('{files}') order by all").pl()
+        by_polars = pl.read_parquet(files).sort(pl.all())
+        assert_frame_equal(by_duckdb, expected)
+        assert_frame_equal(by_polars, expected.sort(pl.all()))
+        assert manifest["tables"][mart]["rows"] == expected.height
+
+
+def test_second_run_changes_nothing(first_run, layout):
+    from flows.pipeline import newsfacts_pipeline
+
+    before = _table(layout["warehouse"], "select * exclude (quality_note) from marts.fct_quantities order by fact_id")
+    again = newsfacts_pipeline(**layout)
+    assert again["documents_unchanged"] == 5
+    assert again["documents_new"] == again["documents_changed"] == again["documents_extracted"] == 0
+    after = _table(layout["warehouse"], "select * exclude (quality_note) from marts.fct_quantities order by fact_id")
+    assert_frame_equal(before, after)
+
+
+def test_changed_file_is_the_only_one_reprocessed(first_run, layout):
+    from flows.pipeline import newsfacts_pipeline
+
+    path = layout["source"] / "002_20242fb28684d17e.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("3,800 party members", "3,900 party members"),
+                    encoding="utf-8")
+    summary = newsfacts_pipeline(**layout)
+    assert summary["documents_changed"] == 1
+    assert summary["documents_extracted"] == 1
+    surfaces = _table(layout["warehouse"], "select surface from marts.fct_quantities")["surface"].to_list()
+    assert "3,900 party members" in surfaces and "3,800 party members" not in surfaces
+    history = _table(layout["warehouse"], "select count(*) as n from raw.documents")
+    assert history["n"][0] == 6  # the old version stays in raw history

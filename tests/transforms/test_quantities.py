@@ -1,0 +1,181 @@
+"""Tests of numeric fact mentions: parsing, qualifiers, metrics, periods and the non-facts left out."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from transforms.quantities import assign_metrics, assign_periods, find_quantities
+
+COLUMNS = ["surface", "value", "value_high", "unit", "per", "qualifier"]
+
+
+def _quantities(sentences_of, vocab, text: str) -> pl.DataFrame:
+    return find_quantities(sentences_of(text), vocab).collect()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A scale word multiplies the number; "estimated" before it sets the qualifier.
+        (
+            "The GRDP is estimated at 68,358 billion VND, up 8.56%.",
+            [("68,358 billion VND", 6.8358e13, None, "VND", None, "estimated"), ("8.56%", 8.56, None, "percent", None, "estimated")],
+        ),
+        # A scaled decimal count of people.
+        ("The population of the province is over 2.6 million people.", [("over 2.6 million people", 2.6e6, None, "persons", None, "over")]),
+        # Currency symbol before the number.
+        ("Total registered capital reached US$8,720 billion.", [("US$8,720 billion", 8.72e12, None, "USD", None, "exact")]),
+        # Currency code glued to the number, abbreviated scale.
+        ("Revenue was VND24.8bln last year.", [("VND24.8bln", 2.48e10, None, "VND", None, "exact")]),
+        # Currency code before the number with a space, scale after it.
+        ("It costs VND 1.5 trillion.", [("VND 1.5 trillion", 1.5e12, None, "VND", None, "exact")]),
+        # The sentence's full stop after a scale word is not part of the mention.
+        ("It attracted $5 million.", [("$5 million", 5e6, None, "USD", None, "exact")]),
+        # Qualifiers before the number.
+        ("FDI reached more than 37 billion USD.", [("more than 37 billion USD", 3.7e10, None, "USD", None, "over")]),
+        ("It is less than 30% of the city.", [("less than 30%", 30.0, None, "percent", None, "under")]),
+        ("Admit at least 10% of members.", [("at least 10%", 10.0, None, "percent", None, "at_least")]),
+        ("There were approximately 10,000 tourists.", [("approximately 10,000 tourists", 1e4, None, "persons", None, "about")]),
+        # A qualifier that opens the sentence is capitalised.
+        ("Nearly 200 households moved.", [("Nearly 200 households", 200.0, None, "count", None, "under")]),
+        # A rate per year written with a slash, and with "per" (the word "per" is not a period).
+        ("The growth rate is up to 5.6%/year.", [("up to 5.6%/year", 5.6, None, "percent", "year", "under")]),
+        ("Growth averaged 7.1% per year.", [("7.1% per year", 7.1, None, "percent", "year", "exact")]),
+        # Several per-words.
+        ("Income reached 170 million VND/person/year.", [("170 million VND/person/year", 1.7e8, None, "VND", "person/year", "exact")]),
+        ("It paid 45 million dong per person per year.", [("45 million dong per person per year", 4.5e7, None, "VND", "person/year", "exact")]),
+        # Ranges with a hyphen or an en dash give a low and a high value.
+        ("Growth of 6-7% is expected.", [("6-7%", 6.0, 7.0, "percent", None, "range")]),
+        ("Then 10–12 households joined.", [("10–12 households", 10.0, 12.0, "count", None, "range")]),
+        # Scaled ranges scale both ends.
+        ("It needs 2 - 3 billion USD.", [("2 - 3 billion USD", 2e9, 3e9, "USD", None, "range")]),
+        # Area units, including the superscript ones.
+        ("The natural area is 2,717 m2.", [("2,717 m2", 2717.0, None, "m2", None, "exact")]),
+        ("The natural area is 2,694.6 km².", [("2,694.6 km²", 2694.6, None, "km2", None, "exact")]),
+        ("They planted 120 hectares.", [("120 hectares", 120.0, None, "ha", None, "exact")]),
+        # Vietnamese digit grouping: dots for thousands, comma for decimals.
+        ("The fund holds 1.000.000,5 đồng.", [("1.000.000,5 đồng", 1000000.5, None, "VND", None, "exact")]),
+        # Counts with plural nouns, multi-word and hyphenated.
+        ("It has 75 non-state enterprises.", [("75 non-state enterprises", 75.0, None, "count", None, "exact")]),
+        ("It has 9 district-level administrative units.", [("9 district-level administrative units", 9.0, None, "count", None, "exact")]),
+        # A counted noun stops at its first plural word.
+        ("It has 65 territories and countries investing.", [("65 territories", 65.0, None, "count", None, "exact")]),
+        # "grassroots" ends in "s" but is not the counted noun.
+        ("It has 597 grassroots Party organizations.", [("597 grassroots Party organizations", 597.0, None, "count", None, "exact")]),
+        # Person nouns give persons; Party members get their own unit.
+        ("It has 2,859 officials.", [("2,859 officials", 2859.0, None, "persons", None, "exact")]),
+        ("It has more than 48,500 party members.", [("more than 48,500 party members", 48500.0, None, "party_members", None, "over")]),
+        # A ratio.
+        ("It is 1.3 times higher.", [("1.3 times", 1.3, None, "times", None, "exact")]),
+    ],
+)
+def test_find_quantities(sentences_of, vocab, assert_spans, text: str, expected: list[tuple]) -> None:
+    got = _quantities(sentences_of, vocab, text)
+    want = pl.DataFrame(expected, schema=got.select(COLUMNS).schema, orient="row")
+    assert_frame_equal(got.select(COLUMNS), want, check_row_order=False)
+    assert_spans(text, got, "surface")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A year after "in" is a year, not a count of enterprises.
+        "In 2022 enterprises grew faster than before.",
+        # Nor is it a count of people before a word unit ("people's").
+        "In 2022 people's incomes rose.",
+        # Years and year spans on their own.
+        "The 2020-2025 term ended in 2025.",
+        # Written dates.
+        "On May 24, the seminar opened.",
+        "The decision of 25/05/2023 applies.",
+        # Document numbers.
+        "Resolution No. 03-NQ/TU was issued under Decree 15/2021/ND-CP.",
+        # Ordinals.
+        "The 13th National Party Congress and the 20th Provincial Party Congress.",
+        # Durations.
+        "After 25 years of development, the province grew.",
+        "Over the past 3 years, more than 25 years and 6 months passed.",
+        # "4.0" is a name, not an amount of technologies.
+        "Binh Duong entered the 4.0 technology platforms era.",
+        # Group and phase labels.
+        "Head of Group 1 chaired; Phase II, by 2050, follows.",
+        # A number glued to a word by a hyphen is part of a name.
+        "Covid-19 patients were treated.",
+        # A bare number without unit or counted noun.
+        "The score was 87 out of the total.",
+        # A decimal count without a scale word.
+        "It has 2.5 schools.",
+    ],
+)
+def test_non_facts_are_not_extracted(sentences_of, vocab, text: str) -> None:
+    assert _quantities(sentences_of, vocab, text)["surface"].to_list() == []
+
+
+@pytest.mark.parametrize(
+    "debris",
+    [
+        # The portal's view counter and everything after it.
+        "Lượt người xem: \u00a0Views: \u00a0 292\nSome 45 people read it.",
+        "Views: 1,234 visitors",
+        # Image file names with digits.
+        "IMG_20 people 2023.jpg",
+        "z4803732950284_6ec70a04c3ebe405df78e2f1b2949096 (1).jpg",
+    ],
+)
+def test_no_quantities_from_debris(sentences_of, vocab, debris: str) -> None:
+    text = f"The province has 5 schools.\n{debris}"
+    assert _quantities(sentences_of, vocab, text)["surface"].to_list() == ["5 schools"]
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "metric"),
+    [
+        # Money after GRDP.
+        ("The GRDP is estimated at 68,358 billion VND.", "68,358 billion VND", "grdp"),
+        # Money after FDI.
+        ("FDI reached more than 37 billion USD.", "more than 37 billion USD", "fdi"),
+        # The longest keyword wins: "population growth rate" is a rate, not a population.
+        ("The population growth rate is up to 5.6%/year.", "up to 5.6%/year", "growth_rate"),
+        # People after "population".
+        ("The population is 679,000 people.", "679,000 people", "population"),
+        # Party members are their own metric whatever comes before.
+        ("The Party Committee has more than 9,000 Party members.", "more than 9,000 Party members", "party_members"),
+        # A count of enterprises.
+        ("There are more than 50,000 enterprises.", "more than 50,000 enterprises", "enterprises"),
+        # A share after "urbanization rate".
+        ("The urbanization rate reached over 84%.", "over 84%", "urbanization_rate"),
+        # A ratio takes the metric of the amount it compares.
+        ("The economic scale is 1.3 times higher than in 2020.", "1.3 times", "grdp"),
+        # The nearest keyword whose dimension fits: money is not a population.
+        ("The population is large and FDI is 5 billion USD.", "5 billion USD", "fdi"),
+        # A keyword in an earlier clause (after ";") does not reach the figure.
+        ("FDI is high; the province has 34 presentations.", "34 presentations", "other"),
+        # No keyword at all.
+        ("The theme received 34 presentations.", "34 presentations", "other"),
+    ],
+)
+def test_assign_metrics(sentences_of, vocab, text: str, surface: str, metric: str) -> None:
+    sentences = sentences_of(text)
+    got = assign_metrics(find_quantities(sentences, vocab), sentences, vocab).collect()
+    assert got.filter(pl.col("surface") == surface)["metric"].to_list() == [metric]
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "period"),
+    [
+        # The year before the figure.
+        ("In 2022, the province had 5 schools.", "5 schools", "2022"),
+        # A year span, its en dash normalised.
+        ("In the 2021–2025 period, growth was 7.1% per year.", "7.1% per year", "2021-2025"),
+        # The nearest year wins.
+        ("From 2015 to 2020, FDI reached 37 billion USD.", "37 billion USD", "2020"),
+        # No year in the sentence.
+        ("The province had 5 schools.", "5 schools", None),
+    ],
+)
+def test_assign_periods(sentences_of, vocab, text: str, surface: str, period: str | None) -> None:
+    sentences = sentences_of(text)
+    got = assign_periods(find_quantities(sentences, vocab), sentences).collect()
+    assert got.filter(pl.col("surface") == surface)["period"].to_list() == [period]

@@ -1,0 +1,98 @@
+"""Tests of regex alternations and of matches with character offsets."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from transforms.spans import alternation, find_spans
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        # Longest first, so "Prof. Dr." wins over "Prof." at the same position.
+        (["Prof.", "Prof. Dr.", "Dr."], r"(?:Prof\.\s+Dr\.|Prof\.|Dr\.)"),
+        # Duplicates collapse; ties in length sort alphabetically for a stable pattern.
+        (["bn", "mn", "bn"], "(?:bn|mn)"),
+        # Regex metacharacters are escaped ("US$", "(A+)").
+        (["US$", "(A+)"], r"(?:\(A\+\)|US\$)"),
+    ],
+)
+def test_alternation_orders_and_escapes(words: list[str], expected: str) -> None:
+    assert alternation(words) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "matches"),
+    [
+        # A plain space in a term also matches the non-breaking space portals put there.
+        ("Party\u00a0members", True),
+        # Runs of spaces are one separator.
+        ("Party   members", True),
+        # The space is required: a run-together word is a different word.
+        ("Partymembers", False),
+    ],
+)
+def test_alternation_spaces_match_any_whitespace(text: str, matches: bool) -> None:
+    assert (re.fullmatch(alternation(["Party members"]), text) is not None) is matches
+
+
+def test_alternation_without_escaping_keeps_regexes() -> None:
+    # Debris patterns are regexes already and must not be escaped.
+    assert alternation([r"\d+", "a"], escape=False) == r"(?:\d+|a)"
+
+
+def _spans(texts: list[str], pattern: str) -> pl.DataFrame:
+    frame = pl.LazyFrame({"row": list(range(len(texts))), "text": texts})
+    return find_spans(frame, "text", pattern).select("row", "match", "match_start", "match_end", "match_no").collect()
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern", "expected"),
+    [
+        # Two matches: offsets are into the whole text, numbered in order.
+        ("ab 12 cd 345", r"\d+", [("12", 3, 5), ("345", 9, 12)]),
+        # Offsets count characters, not UTF-8 bytes ("Hà Nội" has multi-byte letters).
+        ("Hà Nội có 5 người", r"\d+", [("5", 10, 11)]),
+        # A match at the very start and one at the very end.
+        ("7 and 8", r"\d", [("7", 0, 1), ("8", 6, 7)]),
+        # A match may cross a newline.
+        ("a\nb", r"a\nb", [("a\nb", 0, 3)]),
+        # Alternation order decides between overlapping candidates, as in the extractors.
+        ("Prof. Dr. Tan", alternation(["Prof.", "Prof. Dr."]), [("Prof. Dr.", 0, 9)]),
+    ],
+)
+def test_find_spans_offsets(text: str, pattern: str, expected: list[tuple[str, int, int]]) -> None:
+    got = _spans([text], pattern)
+    want = pl.DataFrame(
+        {
+            "row": [0] * len(expected),
+            "match": [m for m, _, _ in expected],
+            "match_start": [s for _, s, _ in expected],
+            "match_end": [e for _, _, e in expected],
+            "match_no": list(range(len(expected))),
+        },
+        schema=got.schema,
+    )
+    assert_frame_equal(got, want)
+    for row in got.iter_rows(named=True):
+        assert text[row["match_start"] : row["match_end"]] == row["match"]
+
+
+def test_find_spans_without_match_gives_no_rows() -> None:
+    # A text with no match adds no row (not a row of nulls).
+    assert _spans(["no digits here"], r"\d+").height == 0
+
+
+def test_find_spans_offsets_restart_per_row() -> None:
+    # The running sum of piece lengths must not carry from one text to the next.
+    got = _spans(["x1", "yy22"], r"\d+")
+    want = pl.DataFrame(
+        {"row": [0, 1], "match": ["1", "22"], "match_start": [1, 2], "match_end": [2, 4], "match_no": [0, 0]},
+        schema=got.schema,
+    )
+    assert_frame_equal(got, want)
