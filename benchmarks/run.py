@@ -207,6 +207,7 @@ def task_timings(flow_run_id: Any) -> tuple[dict[str, Any], list[dict[str, Any]]
         FlowRunFilterId,
         FlowRunFilterParentFlowRunId,
     )
+    from prefect.client.schemas.sorting import FlowRunSort, TaskRunSort
 
     with get_client(sync_client=True) as client:
         flow_run = client.read_flow_run(flow_run_id)
@@ -214,14 +215,17 @@ def task_timings(flow_run_id: Any) -> tuple[dict[str, Any], list[dict[str, Any]]
         frontier = [flow_run_id]
         while frontier:
             children = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=frontier))
+                flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=frontier)),
+                sort=FlowRunSort.ID_DESC,
+                limit=200,
             )
             frontier = [c.id for c in children if c.id not in ids]
             ids += frontier
         runs: list[Any] = []
         while True:
             page = client.read_task_runs(
-                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)), limit=200, offset=len(runs)
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)), sort=TaskRunSort.ID_DESC, limit=200,
+                offset=len(runs),
             )
             runs += page
             if len(page) < 200:
@@ -457,7 +461,7 @@ def table(result: dict[str, Any]) -> str:
 
     ex = result.get("extract") or {}
     if "extract_seconds" in ex:
-        row(f"(a) extraction alone, {ex['mb']:.0f} MB", {**ex, "seconds": ex["extract_seconds"]})
+        row(f"(a) extraction alone, {ex['mb']:.1f} MB", {**ex, "seconds": ex["extract_seconds"]})
     for run in (result.get("pipeline") or {}).get("runs", []):
         row(f"(b-d) pipeline: {run['run']}", run, run.get("ratio_to_first"))
         if run["run"] == "first":

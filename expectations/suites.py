@@ -102,6 +102,17 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
                   where=(("metric", row["metric"]), ("unit", "percent")), message_column="msg_share",
                   row_status="implausible")
         )
+    checks += [
+        Check(suite, table, key, "parts add up to their total", "parts", WARNING,
+              "a total followed by its breakdown (375 officials: 10 doctors, 151 masters...) must equal its sum",
+              "ExpectColumnPairValuesToBeEqual",
+              {"column_A": "value", "column_B": "parts_sum", "ignore_row_if": "either_value_is_missing"},
+              message_column="msg_parts", row_status="implausible"),
+        Check(suite, table, key, "no other article disagrees", "conflicts", WARNING,
+              "the same subject, metric and period should have one value across articles",
+              "ExpectColumnValuesToBeNull", {"column": "conflict_article_id"},
+              message_column="msg_conflict", row_status="warning"),
+    ]
     return checks
 
 

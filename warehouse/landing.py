@@ -33,9 +33,11 @@ _BOMS = (
 _CP1258_TONES = "\u0300\u0301\u0303\u0309\u0323"
 _TONE_AFTER_NON_VOWEL = re.compile(f"(?<![aăâeêioôơuưyAĂÂEÊIOÔƠUƯY])[{_CP1258_TONES}]")
 _VIETNAMESE_LETTERS = re.compile("[ăơưđĂƠƯĐ]")
-# Among equally plausible single-byte guesses, Western European (a superset of Latin-1's
-# printable characters) wins: charset-normalizer's tie order would otherwise pick cp1250.
+# Among nearly as plausible single-byte guesses (chaos within this margin of the best), Western
+# European (a superset of Latin-1's printable characters) wins: charset-normalizer otherwise reads
+# Latin-1 French or Italian as cp1250 ("à" becomes "ŕ"). Czech or Polish read as cp1252 is far messier.
 _PREFERRED_SINGLE_BYTE = ("cp1252", "latin_1")
+_PREFERENCE_MARGIN = 0.05
 # Undecodable bytes kept by `surrogateescape`, and a cut multi-byte UTF-8 sequence among them.
 _UNDECODED_RUN = re.compile("[\udc80-\udcff]+")
 _CUT_SEQUENCE = re.compile("[\udcc2-\udcf4][\udc80-\udcbf]+")
@@ -254,14 +256,14 @@ def _guess(data: bytes) -> tuple[str | None, str | None]:
     matches = list(from_bytes(data))
     if not matches:
         return None, None
-    least = min(match.chaos for match in matches)
-    if least > MAX_CHAOS:
+    best = min(matches, key=lambda match: match.chaos)
+    if best.chaos > MAX_CHAOS:
         return None, None
-    tied = [match for match in matches if match.chaos <= least]
+    close = [match for match in matches if match.chaos <= best.chaos + _PREFERENCE_MARGIN]
     for name in _PREFERRED_SINGLE_BYTE:
-        if any(name in match.could_be_from_charset for match in tied):
+        if any(name in match.could_be_from_charset for match in close):
             try:
                 return name, data.decode(name)
             except UnicodeDecodeError:
                 continue
-    return tied[0].encoding, str(tied[0])
+    return best.encoding, str(best)

@@ -34,7 +34,13 @@ def test_split_lines_offsets(text: str, expected: list[tuple[int, int, int, str]
             "char_end": [e for _, _, e, _ in expected],
             "line": [line for _, _, _, line in expected],
         },
-        schema={"doc_id": pl.String, "line_no": pl.Int32, "char_start": pl.Int64, "char_end": pl.Int64, "line": pl.String},
+        schema={
+            "doc_id": pl.String,
+            "line_no": pl.Int32,
+            "char_start": pl.Int64,
+            "char_end": pl.Int64,
+            "line": pl.String,
+        },
     )
     assert_frame_equal(got, want)
     for row in got.iter_rows(named=True):
@@ -113,7 +119,7 @@ def test_footer_starts_at_manage_permissions(lines_of) -> None:
     [
         # A headline before the first paragraph (after the publication line and widget) is the title.
         (
-            f"Thứ 5, Ngày 25/05/2023, 15:00\nDiscussing solutions for Party development\nCỡ chữ: Font size\n{PARAGRAPH}",
+            f"Thứ 5, Ngày 25/05/2023, 15:00\nDiscussing Party development\nCỡ chữ: Font size\n{PARAGRAPH}",
             ["publication", "title", "debris", "body"],
         ),
         # A scrape that lost its headline starts with a paragraph: no title, and a later

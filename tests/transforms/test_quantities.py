@@ -21,12 +21,21 @@ def _quantities(sentences_of, vocab, text: str) -> pl.DataFrame:
         # A scale word multiplies the number; "estimated" before it sets the qualifier.
         (
             "The GRDP is estimated at 68,358 billion VND, up 8.56%.",
-            [("68,358 billion VND", 6.8358e13, None, "VND", None, "estimated"), ("8.56%", 8.56, None, "percent", None, "estimated")],
+            [
+                ("68,358 billion VND", 6.8358e13, None, "VND", None, "estimated"),
+                ("8.56%", 8.56, None, "percent", None, "estimated"),
+            ],
         ),
         # A scaled decimal count of people.
-        ("The population of the province is over 2.6 million people.", [("over 2.6 million people", 2.6e6, None, "persons", None, "over")]),
+        (
+            "The population of the province is over 2.6 million people.",
+            [("over 2.6 million people", 2.6e6, None, "persons", None, "over")],
+        ),
         # Currency symbol before the number.
-        ("Total registered capital reached US$8,720 billion.", [("US$8,720 billion", 8.72e12, None, "USD", None, "exact")]),
+        (
+            "Total registered capital reached US$8,720 billion.",
+            [("US$8,720 billion", 8.72e12, None, "USD", None, "exact")],
+        ),
         # Currency code glued to the number, abbreviated scale.
         ("Revenue was VND24.8bln last year.", [("VND24.8bln", 2.48e10, None, "VND", None, "exact")]),
         # Currency code before the number with a space, scale after it.
@@ -37,15 +46,24 @@ def _quantities(sentences_of, vocab, text: str) -> pl.DataFrame:
         ("FDI reached more than 37 billion USD.", [("more than 37 billion USD", 3.7e10, None, "USD", None, "over")]),
         ("It is less than 30% of the city.", [("less than 30%", 30.0, None, "percent", None, "under")]),
         ("Admit at least 10% of members.", [("at least 10%", 10.0, None, "percent", None, "at_least")]),
-        ("There were approximately 10,000 tourists.", [("approximately 10,000 tourists", 1e4, None, "persons", None, "about")]),
+        (
+            "There were approximately 10,000 tourists.",
+            [("approximately 10,000 tourists", 1e4, None, "persons", None, "about")],
+        ),
         # A qualifier that opens the sentence is capitalised.
         ("Nearly 200 households moved.", [("Nearly 200 households", 200.0, None, "count", None, "under")]),
         # A rate per year written with a slash, and with "per" (the word "per" is not a period).
         ("The growth rate is up to 5.6%/year.", [("up to 5.6%/year", 5.6, None, "percent", "year", "under")]),
         ("Growth averaged 7.1% per year.", [("7.1% per year", 7.1, None, "percent", "year", "exact")]),
         # Several per-words.
-        ("Income reached 170 million VND/person/year.", [("170 million VND/person/year", 1.7e8, None, "VND", "person/year", "exact")]),
-        ("It paid 45 million dong per person per year.", [("45 million dong per person per year", 4.5e7, None, "VND", "person/year", "exact")]),
+        (
+            "Income reached 170 million VND/person/year.",
+            [("170 million VND/person/year", 1.7e8, None, "VND", "person/year", "exact")],
+        ),
+        (
+            "It paid 45 million dong per person per year.",
+            [("45 million dong per person per year", 4.5e7, None, "VND", "person/year", "exact")],
+        ),
         # Ranges with a hyphen or an en dash give a low and a high value.
         ("Growth of 6-7% is expected.", [("6-7%", 6.0, 7.0, "percent", None, "range")]),
         ("Then 10–12 households joined.", [("10–12 households", 10.0, 12.0, "count", None, "range")]),
@@ -59,14 +77,23 @@ def _quantities(sentences_of, vocab, text: str) -> pl.DataFrame:
         ("The fund holds 1.000.000,5 đồng.", [("1.000.000,5 đồng", 1000000.5, None, "VND", None, "exact")]),
         # Counts with plural nouns, multi-word and hyphenated.
         ("It has 75 non-state enterprises.", [("75 non-state enterprises", 75.0, None, "count", None, "exact")]),
-        ("It has 9 district-level administrative units.", [("9 district-level administrative units", 9.0, None, "count", None, "exact")]),
+        (
+            "It has 9 district-level administrative units.",
+            [("9 district-level administrative units", 9.0, None, "count", None, "exact")],
+        ),
         # A counted noun stops at its first plural word.
         ("It has 65 territories and countries investing.", [("65 territories", 65.0, None, "count", None, "exact")]),
         # "grassroots" ends in "s" but is not the counted noun.
-        ("It has 597 grassroots Party organizations.", [("597 grassroots Party organizations", 597.0, None, "count", None, "exact")]),
+        (
+            "It has 597 grassroots Party organizations.",
+            [("597 grassroots Party organizations", 597.0, None, "count", None, "exact")],
+        ),
         # Person nouns give persons; Party members get their own unit.
         ("It has 2,859 officials.", [("2,859 officials", 2859.0, None, "persons", None, "exact")]),
-        ("It has more than 48,500 party members.", [("more than 48,500 party members", 48500.0, None, "party_members", None, "over")]),
+        (
+            "It has more than 48,500 party members.",
+            [("more than 48,500 party members", 48500.0, None, "party_members", None, "over")],
+        ),
         # A ratio.
         ("It is 1.3 times higher.", [("1.3 times", 1.3, None, "times", None, "exact")]),
     ],

@@ -14,7 +14,10 @@ LEAD = "The province has many achievements in building the Party and the politic
     [
         # Honorific abbreviations do not end a sentence.
         ("Prof. Dr. Ta Ngoc Tan spoke. He left.", ["Prof. Dr. Ta Ngoc Tan spoke.", "He left."]),
-        ("Assoc. Prof. Dr. Nguyen Quoc Dung and Mr. Thao met.", ["Assoc. Prof. Dr. Nguyen Quoc Dung and Mr. Thao met."]),
+        (
+            "Assoc. Prof. Dr. Nguyen Quoc Dung and Mr. Thao met.",
+            ["Assoc. Prof. Dr. Nguyen Quoc Dung and Mr. Thao met."],
+        ),
         # "No." before a document number does not end a sentence.
         ("Resolution No. 03-NQ/TU was issued. It matters.", ["Resolution No. 03-NQ/TU was issued.", "It matters."]),
         # A decimal point is not a full stop.

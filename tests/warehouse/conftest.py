@@ -208,3 +208,54 @@ def raw_snapshot(warehouse_con: duckdb.DuckDBPyConnection) -> Callable[[], dict[
         return {t: sorted(warehouse_con.execute(f"select * from raw.{t}").fetchall(), key=repr) for t in tables}
 
     return snapshot
+
+
+@pytest.fixture
+def seeds(ingest: Ingester) -> list[str]:
+    """The five seed articles copied into the landing folder; their names."""
+    return copy_seeds(ingest.landing)
+
+
+@pytest.fixture
+def hostile_landing(
+    ingest: Ingester, samples: dict[str, Sample], odd_names: list[str], tmp_path: Path
+) -> dict[str, str]:
+    """The landing folder holding every hostile input plus the seeds; the status each file must get."""
+    root = ingest.landing
+    expected = dict.fromkeys(copy_seeds(root), "new")
+    for name, sample in samples.items():
+        write(root / name, sample.data)
+        expected[name] = "rejected" if sample.reason else "new"
+    for i, name in enumerate(odd_names):
+        write(root / "odd" / name, f"Article {i}: Ông Nguyễn Văn Lợi visited Bình Dương.\n".encode())
+        expected[f"odd/{name}"] = "new"
+    seed_names = sorted(n for n in expected if n[:3].isdigit())
+    # Same content as a seed under another name, directly and through a link inside the folder.
+    write(root / "copy of the first seed.txt", (root / seed_names[0]).read_bytes())
+    expected["copy of the first seed.txt"] = "duplicate"
+    (root / "link-to-second-seed.txt").symlink_to(root / seed_names[1])
+    expected["link-to-second-seed.txt"] = "duplicate"
+    outside = tmp_path / "outside"
+    write(outside / "secret.txt", b"SECRET: never ingest me\n")
+    (root / "outside-link.txt").symlink_to(outside / "secret.txt")
+    (root / "etc-passwd.txt").symlink_to("/etc/passwd")
+    (root / "broken-link.txt").symlink_to(root / "gone.txt")
+    (root / "linked-folder").symlink_to(outside, target_is_directory=True)
+    expected |= {"outside-link.txt": "rejected", "etc-passwd.txt": "rejected", "broken-link.txt": "rejected"}
+    with open(os.path.join(os.fsencode(root), b"caf\xe9.txt"), "wb") as handle:
+        handle.write(b"An article whose file name is Latin-1.\n")
+    expected["caf\\xe9.txt"] = "rejected"
+    write(root / "notes.md", b"not a .txt file: not part of the landing data\n")
+    return expected
+
+
+@pytest.fixture
+def statuses() -> set[str]:
+    """Every status an ingest log row may have."""
+    return set(STATUSES)
+
+
+@pytest.fixture
+def write_file() -> Callable[..., Path]:
+    """`write(path, data, mtime_ns=None)`."""
+    return write

@@ -54,6 +54,17 @@ places as (
     select * from marts.dim_places
 ),
 
+conflict_tolerances as (
+    select
+        metric,
+        cast(tolerance as double) as tolerance
+    from reference.conflict_tolerances
+),
+
+parts_markers as (
+    select string_agg(pattern, '|') as alternation from reference.parts_markers
+),
+
 based as (
     select
         facts.fact_id,
@@ -61,6 +72,11 @@ based as (
         facts.surface,
         facts.value,
         facts.unit,
+        facts.doc_id,
+        facts.sentence_no,
+        facts.char_start,
+        facts.char_end,
+        facts.qualifier,
         facts.metric,
         facts.subject,
         facts.subject_place_id,
@@ -73,11 +89,91 @@ based as (
         -- A ratio ("1.3 times") has no magnitude of its own to test.
         case when units.dimension != 'ratio' then facts.value * coalesce(units.to_base, 1) end as value_base,
         substr(documents.text, facts.char_start + 1, facts.char_end - facts.char_start) as text_at_span,
+        substr(
+            documents.text,
+            lag(facts.char_end) over sentence_order + 1,
+            facts.char_start - lag(facts.char_end) over sentence_order
+        ) as gap_before,
         coalesce(try_cast(right(facts.period, 4) as integer), year(facts.published_at)) as fact_year
     from facts
     inner join documents on facts.doc_id = documents.doc_id
     left join units on facts.unit = units.unit
     left join metrics on facts.metric = metrics.metric
+    window sentence_order as (partition by facts.doc_id, facts.sentence_no order by facts.char_start)
+),
+
+conflicts as (
+    -- The same subject, metric and period stated differently by another article.
+    select
+        mine.fact_id,
+        theirs.article_id as conflict_article_id,
+        theirs.surface as conflict_surface
+    from based as mine
+    inner join based as theirs
+        on
+            mine.subject_place_id = theirs.subject_place_id
+            and mine.metric = theirs.metric
+            and mine.period = theirs.period
+            and mine.unit_dimension = theirs.unit_dimension
+            and mine.article_id != theirs.article_id
+    inner join conflict_tolerances on mine.metric = conflict_tolerances.metric
+    where
+        mine.qualifier in ('exact', 'estimated')
+        and theirs.qualifier in ('exact', 'estimated')
+        and abs(mine.value_base / nullif(theirs.value_base, 0) - 1) > conflict_tolerances.tolerance
+    qualify row_number() over (partition by mine.fact_id order by theirs.article_id) = 1
+),
+
+breaks as (
+    -- Parts of a total follow it in one run separated only by commas and "and".
+    select
+        based.*,
+        coalesce(not regexp_full_match(based.gap_before, '\s*(,|,?\s*and)?\s*'), true) as starts_run,
+        regexp_matches(coalesce(based.gap_before, ''), '(?i)' || parts_markers.alternation) as after_marker
+    from based
+    cross join parts_markers
+),
+
+runs as (
+    select
+        *,
+        sum(case when starts_run then 1 else 0 end) over (
+            partition by doc_id, sentence_no order by char_start rows unbounded preceding
+        ) as run_no
+    from breaks
+),
+
+totals as (
+    select
+        total.fact_id,
+        sum(part.value) as parts_sum,
+        string_agg(part.surface, ' + ' order by part.char_start) as parts_text,
+        count(*) as part_count
+    from runs as total
+    inner join runs as first_part
+        on
+            total.doc_id = first_part.doc_id
+            and total.sentence_no = first_part.sentence_no
+            and first_part.after_marker
+            and first_part.starts_run
+            and first_part.char_start > total.char_end
+            and not exists (
+                select 1 from runs as between_facts
+                where
+                    between_facts.doc_id = total.doc_id
+                    and between_facts.sentence_no = total.sentence_no
+                    and between_facts.char_start > total.char_end
+                    and between_facts.char_start < first_part.char_start
+            )
+    inner join runs as part
+        on
+            first_part.doc_id = part.doc_id
+            and first_part.sentence_no = part.sentence_no
+            and first_part.run_no = part.run_no
+            and total.unit_dimension = part.unit_dimension
+    where total.unit_dimension in ('persons', 'count') and total.qualifier = 'exact' and part.qualifier = 'exact'
+    group by total.fact_id
+    having count(*) >= 2
 ),
 
 checked as (
@@ -148,6 +244,10 @@ final as (
         suggestions.suggested_value,
         suggestions.suggested_unit,
         suggestions.suggestion_reason,
+        conflicts.conflict_article_id,
+        conflicts.conflict_surface,
+        totals.parts_sum,
+        totals.parts_text,
         checked.value_base / nullif(checked.ref_value, 0) as ref_ratio,
         case when checked.ref_tolerance is not null then 1 - checked.ref_tolerance end as ref_ratio_min,
         case when checked.ref_tolerance is not null then 1 + checked.ref_tolerance end as ref_ratio_max,
@@ -177,9 +277,18 @@ final as (
         ) as msg_unit,
         format('offsets {} do not reproduce the surface {}: the text there is {}',
             checked.fact_id, checked.surface, checked.text_at_span
-        ) as msg_offsets
+        ) as msg_offsets,
+        format('{} {} of {} ({}) disagrees with {} in article {}',
+            checked.metric, checked.surface, checked.subject, checked.period,
+            conflicts.conflict_surface, conflicts.conflict_article_id
+        ) as msg_conflict,
+        format('the parts {} add up to {:,.0f}, not to the total {}',
+            totals.parts_text, totals.parts_sum, checked.surface
+        ) as msg_parts
     from checked
     left join suggestions on checked.fact_id = suggestions.fact_id
+    left join conflicts on checked.fact_id = conflicts.fact_id
+    left join totals on checked.fact_id = totals.fact_id
 )
 
 select * from final

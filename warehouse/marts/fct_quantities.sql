@@ -19,6 +19,7 @@ final as (
             as fact_id,
         articles.article_id,
         quantities.doc_id,
+        quantities.sentence_no,
         quantities.surface,
         quantities.char_start,
         quantities.char_end,
