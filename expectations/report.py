@@ -21,9 +21,17 @@ def markdown_summary(results: pl.DataFrame, flags: pl.DataFrame) -> str:
         lines.append(f"| {row['rule']} | {row['checks']} | {row['failed']} | {row['flags'] or 0} |")
     failed = results.filter(~pl.col("success"))
     if failed.height:
-        lines += ["", "## Failed expectations", "", "| table | expectation | severity | unexpected |", "|---|---|---|---|"]
+        lines += [
+            "",
+            "## Failed expectations",
+            "",
+            "| table | expectation | severity | unexpected |",
+            "|---|---|---|---|",
+        ]
         for row in failed.iter_rows(named=True):
-            lines.append(f"| {row['table_name']} | {row['expectation']} | {row['severity']} | {row['unexpected_count']} |")
+            lines.append(
+                f"| {row['table_name']} | {row['expectation']} | {row['severity']} | {row['unexpected_count']} |"
+            )
     worst = flags.sort(
         pl.col("quality_status").replace_strict({"implausible": 0, "warning": 1}, default=2), "rule"
     ).head(WORST_ROWS)

@@ -7,6 +7,7 @@ import json
 import operator
 from collections import defaultdict
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -14,6 +15,7 @@ import polars as pl
 
 from expectations.suites import ERROR, Check
 
+DOCS_SITE = "newsfacts"
 RESULT_SCHEMA = {
     "suite": pl.String,
     "table_name": pl.String,
@@ -36,15 +38,29 @@ FLAG_SCHEMA = {
 }
 
 
-def run_checks(frames: dict[str, pd.DataFrame], checks: list[Check]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(one row per check with its outcome, one row per failing row per check)."""
+def run_checks(
+    frames: dict[str, pd.DataFrame], checks: list[Check], docs_dir: Path | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(one row per check with its outcome, one row per failing row per check); Data Docs into `docs_dir`."""
     import great_expectations as gx  # slow to import: only when validating
-
+    from great_expectations.checkpoint import UpdateDataDocsAction
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     # Per-metric progress bars flood the Prefect log; the stage logs its own outcome.
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    actions = []
+    if docs_dir is not None:
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        context.add_data_docs_site(
+            DOCS_SITE,
+            {
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+        actions = [UpdateDataDocsAction(name="update-data-docs", site_names=[DOCS_SITE])]
     source = context.data_sources.add_pandas("newsfacts")
     grouped: dict[tuple[str, str], list[Check]] = defaultdict(list)
     for check in checks:
@@ -52,19 +68,25 @@ def run_checks(frames: dict[str, pd.DataFrame], checks: list[Check]) -> tuple[pl
     results: list[dict[str, Any]] = []
     flags: list[dict[str, Any]] = []
     for (suite_name, table), suite_checks in grouped.items():
-        frame = frames[table]
-        asset = source.add_dataframe_asset(name=f"{suite_name}:{table}")
-        batch = asset.add_batch_definition_whole_dataframe("all rows").get_batch(
-            batch_parameters={"dataframe": frame}
-        )
-        suite = gx.ExpectationSuite(name=suite_name)
-        for check in suite_checks:
-            suite.add_expectation(_expectation(check))
         key = suite_checks[0].key
-        validation = batch.validate(
-            suite,
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [key]},
+        asset = source.add_dataframe_asset(name=table)
+        batch_definition = asset.add_batch_definition_whole_dataframe("all rows")
+        suite = context.suites.add(
+            gx.ExpectationSuite(name=suite_name, expectations=[_expectation(c) for c in suite_checks])
         )
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
+        )
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name=suite_name,
+                validation_definitions=[definition],
+                actions=actions,
+                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [key]},
+            )
+        )
+        run = checkpoint.run(batch_parameters={"dataframe": frames[table]})
+        validation = next(iter(run.run_results.values()))
         by_name = {c.name: c for c in suite_checks}
         for outcome in validation.results:
             check = by_name[outcome.expectation_config.meta["name"]]

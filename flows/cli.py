@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +18,7 @@ console = Console(stderr=True)
 out = Console()
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """How `newsfacts query` prints its answer."""
 
     table = "table"
@@ -53,11 +53,16 @@ def run(
     try:
         with console.status("running the pipeline (Prefect start-up takes a few seconds)..."):
             summary = newsfacts_pipeline(
-                source=source, full_refresh=full_refresh, publish_only_ok=only_ok or None,
-                warehouse=warehouse, publish_dir=publish_dir,
+                source=source,
+                full_refresh=full_refresh,
+                publish_only_ok=only_ok or None,
+                warehouse=warehouse,
+                publish_dir=publish_dir,
             )
     except (QualityGateFailed, WarehouseError, PublishError, FileNotFoundError) as exc:
         _fail(str(exc))
+    except Exception as exc:
+        _fail(f"the run failed: {type(exc).__name__}: {exc} (the warehouse and published files are unchanged)")
     _print_summary(summary)
 
 
@@ -72,7 +77,9 @@ def check(warehouse: WarehouseOpt = None) -> None:
         outcome = newsfacts_check(warehouse=warehouse)
     except WarehouseError as exc:
         _fail(str(exc))
-    out.print(outcome["markdown"])
+    except Exception as exc:
+        _fail(f"the check failed: {type(exc).__name__}: {exc} (the warehouse is unchanged)")
+    sys.stdout.write(outcome["markdown"])
     if outcome["blocking"]:
         _fail("expectations of severity error failed: " + "; ".join(outcome["blocking"]))
 
@@ -121,12 +128,22 @@ def query(
 
 def _print_summary(summary: dict) -> None:
     table = Table("measure", "value", title=f"newsfacts run: {summary['status']}")
-    for key in ("documents_seen", "documents_new", "documents_changed", "documents_unchanged",
-                "documents_duplicate", "documents_rejected", "documents_deleted", "documents_extracted"):
+    for key in (
+        "documents_seen",
+        "documents_new",
+        "documents_changed",
+        "documents_unchanged",
+        "documents_duplicate",
+        "documents_rejected",
+        "documents_deleted",
+        "documents_extracted",
+    ):
         table.add_row(key.replace("_", " "), f"{summary[key]:,}")
     for name, count in summary["marts"].items():
         table.add_row(f"rows in marts.{name}", f"{count:,}")
-    table.add_row("expectations passed / failed", f"{summary['expectations_passed']} / {summary['expectations_failed']}")
+    table.add_row(
+        "expectations passed / failed", f"{summary['expectations_passed']} / {summary['expectations_failed']}"
+    )
     table.add_row("rows flagged", f"{summary['rows_flagged']:,}")
     table.add_row("files published", f"{summary['published_files']:,}")
     table.add_row("warehouse", summary["warehouse"])

@@ -20,7 +20,11 @@ def ingest_landing(work: Path, source: Path, run_id: str, now: datetime, max_fil
     con = db.connect(work)
     try:
         log = load_landing(
-            con, source, run_id=run_id, now=now, max_bytes=max_file_bytes,
+            con,
+            source,
+            run_id=run_id,
+            now=now,
+            max_bytes=max_file_bytes,
             progress=lambda done, total: logger.info("read %s of %s new or changed files", f"{done:,}", f"{total:,}"),
         )
     finally:

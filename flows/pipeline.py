@@ -40,7 +40,14 @@ def commit_build(work: Path, warehouse: Path, run_id: str, started_at: datetime,
     try:
         con.execute(
             "insert or replace into raw.runs values (?, ?, ?, ?, ?, ?)",
-            [run_id, started_at, datetime.now(), summary["status"], EXTRACTOR_VERSION, json.dumps(summary, default=str)],
+            [
+                run_id,
+                started_at,
+                datetime.now(),
+                summary["status"],
+                EXTRACTOR_VERSION,
+                json.dumps(summary, default=str),
+            ],
         )
     finally:
         con.close()
@@ -53,8 +60,14 @@ def _task_runner(settings: Settings):
 
         if settings.dask_address:
             return DaskTaskRunner(address=settings.dask_address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": settings.dask_workers, "threads_per_worker": 1,
-                                              "processes": True, "dashboard_address": None})
+        return DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": settings.dask_workers,
+                "threads_per_worker": 1,
+                "processes": True,
+                "dashboard_address": None,
+            }
+        )
     return ThreadPoolTaskRunner(max_workers=2)
 
 
@@ -95,7 +108,9 @@ def newsfacts_pipeline(
                 work, vocab, started_at, settings.batch_docs, full_refresh
             )
             marts = build_marts(work)
-            quality = run_suites(work, settings.reference_dir, run_id, datetime.now(), started_at.date())
+            quality = run_suites(
+                work, settings.reference_dir, run_id, datetime.now(), started_at.date(), settings.data_docs_dir
+            )
             report_quality(quality)
             summary = run_summary(log, extracted, marts, quality, warehouse, publish_dir)
             if quality["blocking"]:
@@ -110,8 +125,11 @@ def newsfacts_pipeline(
             commit_build(work, warehouse, run_id, started_at, summary)
         finally:
             db.abort_build(work)
-    create_markdown_artifact(key="newsfacts-run-summary", markdown=summary_markdown(summary),
-                             description="What this run ingested, extracted, validated and published")
+    create_markdown_artifact(
+        key="newsfacts-run-summary",
+        markdown=summary_markdown(summary),
+        description="What this run ingested, extracted, validated and published",
+    )
     return summary
 
 
@@ -150,7 +168,7 @@ def summary_markdown(summary: dict) -> str:
 
 @flow(name="newsfacts-check", log_prints=False)
 def newsfacts_check(warehouse: Path | None = None) -> dict:
-    """Run the expectation suites on the current warehouse without ingesting anything."""
+    """Rebuild the marts from staging and run the expectation suites, without ingesting anything."""
     settings = Settings()
     warehouse = Path(warehouse or settings.warehouse)
     if not warehouse.exists():
@@ -161,7 +179,10 @@ def newsfacts_check(warehouse: Path | None = None) -> dict:
         work = begin_build(warehouse, run_id, False)
         try:
             load_reference(work, settings.reference_dir)
-            quality = run_suites(work, settings.reference_dir, run_id, started_at, started_at.date())
+            build_marts(work)
+            quality = run_suites(
+                work, settings.reference_dir, run_id, started_at, started_at.date(), settings.data_docs_dir
+            )
             report_quality(quality)
             status = "checked: quality gate failed" if quality["blocking"] else "checked"
             commit_build(work, warehouse, run_id, started_at, {"status": status, "failed": quality["failed"]})

@@ -18,11 +18,19 @@ def publish_marts(work: Path, publish_dir: Path, run_id: str, now: datetime, onl
     """Write the marts as Parquet and swap the publication in; returns the manifest."""
     con = db.connect(work)
     try:
-        manifest = publish(con, publish_dir, run_id=run_id, published_at=now, only_ok=only_ok, keep=keep,
-                           extra={"extractor_version": EXTRACTOR_VERSION})
+        manifest = publish(
+            con,
+            publish_dir,
+            run_id=run_id,
+            published_at=now,
+            only_ok=only_ok,
+            keep=keep,
+            extra={"extractor_version": EXTRACTOR_VERSION},
+        )
     finally:
         con.close()
     rows = sum(t["rows"] for t in manifest["tables"].values())
-    get_run_logger().info("published %s tables (%s rows) to %s", len(manifest["tables"]), f"{rows:,}",
-                          publish_dir / "current")
+    get_run_logger().info(
+        "published %s tables (%s rows) to %s", len(manifest["tables"]), f"{rows:,}", publish_dir / "current"
+    )
     return manifest

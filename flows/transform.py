@@ -70,7 +70,9 @@ def transform_documents(
     logger = get_run_logger()
     doc_ids = list_documents_to_extract(work, full_refresh)
     batches = [doc_ids[i : i + batch_docs] for i in range(0, len(doc_ids), batch_docs)]
-    logger.info("%s documents to extract in %s batches (extractor %s)", f"{len(doc_ids):,}", len(batches), EXTRACTOR_VERSION)
+    logger.info(
+        "%s documents to extract in %s batches (extractor %s)", f"{len(doc_ids):,}", len(batches), EXTRACTOR_VERSION
+    )
     totals: dict[str, int] = {"documents": len(doc_ids)}
     # At most two batches are in flight, so memory stays bounded whatever the backlog.
     pending = None
@@ -89,5 +91,10 @@ def _load(work: Path, pending: tuple, now: datetime, totals: dict[str, int]) -> 
     counts = load_staging(work, future.result(), batch, now)
     for name, rows in counts.items():
         totals[name] = totals.get(name, 0) + rows
-    get_run_logger().info("batch %s of %s: %s documents, %s facts", number, count, f"{len(batch):,}",
-                          f"{counts.get('stg_quantities', 0):,}")
+    get_run_logger().info(
+        "batch %s of %s: %s documents, %s facts",
+        number,
+        count,
+        f"{len(batch):,}",
+        f"{counts.get('stg_quantities', 0):,}",
+    )

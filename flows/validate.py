@@ -20,7 +20,9 @@ SUITE_REFERENCE_TABLES = ("units", "metrics", "metric_ranges", "metric_reference
 
 
 @task(name="run-expectation-suites", cache_policy=NO_CACHE)
-def run_suites(work: Path, reference_dir: Path, run_id: str, checked_at: datetime, as_of: date) -> dict:
+def run_suites(
+    work: Path, reference_dir: Path, run_id: str, checked_at: datetime, as_of: date, docs_dir: Path | None = None
+) -> dict:
     """Run every suite, store results and row flags, flag the marts; returns the outcome."""
     vocab = load_vocabulary(reference_dir)
     reference = {name: read_reference(reference_dir, name) for name in SUITE_REFERENCE_TABLES}
@@ -29,7 +31,7 @@ def run_suites(work: Path, reference_dir: Path, run_id: str, checked_at: datetim
     con = db.connect(work)
     try:
         frames = quality.build_check_tables(con)
-        results, flags = run_checks(frames, checks)
+        results, flags = run_checks(frames, checks, docs_dir)
         stored = quality.record_results(con, results, flags, checks, run_id=run_id, checked_at=checked_at)
         flagged = quality.apply_flags(con, run_id)
     finally:
@@ -37,6 +39,8 @@ def run_suites(work: Path, reference_dir: Path, run_id: str, checked_at: datetim
     outcome = summarize(results, stored, flagged)
     logger = get_run_logger()
     logger.info("expectations: %s passed, %s failed; %s rows flagged", outcome["passed"], outcome["failed"], flagged)
+    if docs_dir is not None:
+        logger.info("Data Docs: %s", docs_dir / "index.html")
     for failure in outcome["blocking"]:
         logger.error("blocking failure: %s", failure)
     return outcome
@@ -51,8 +55,12 @@ def summarize(results: pl.DataFrame, flags: pl.DataFrame, flagged: int) -> dict:
         "failed": failed.height,
         "rows_flagged": flagged,
         "flags": flags.height,
-        "blocking": [f"{r['table_name']}: {r['expectation']} ({r['observed_value']})" for r in blocking.iter_rows(named=True)],
-        "failed_table": failed.select("table_name", "expectation", "rule", "severity", "unexpected_count", "note").to_dicts(),
+        "blocking": [
+            f"{r['table_name']}: {r['expectation']} ({r['observed_value']})" for r in blocking.iter_rows(named=True)
+        ],
+        "failed_table": failed.select(
+            "table_name", "expectation", "rule", "severity", "unexpected_count", "note"
+        ).to_dicts(),
         "markdown": markdown_summary(results, flags),
     }
 
@@ -62,5 +70,8 @@ def report_quality(outcome: dict) -> None:
     """Leave the quality summary and the failed expectations as artifacts of the run."""
     create_markdown_artifact(key="newsfacts-quality", markdown=outcome["markdown"], description="Quality summary")
     if outcome["failed_table"]:
-        create_table_artifact(key="newsfacts-failed-expectations", table=outcome["failed_table"],
-                              description="Expectations that failed in this run")
+        create_table_artifact(
+            key="newsfacts-failed-expectations",
+            table=outcome["failed_table"],
+            description="Expectations that failed in this run",
+        )

@@ -15,9 +15,7 @@ def alternation(words: list[str], *, escape: bool = True) -> str:
 def _escape(word: str) -> str:
     specials = set(r"\.^$|?*+()[]{}-&~#")
     # Portals mix plain and non-breaking spaces inside multi-word terms.
-    return "".join(
-        r"\s+" if c == " " else "\\" + c if c in specials else c for c in word
-    )
+    return "".join(r"\s+" if c == " " else "\\" + c if c in specials else c for c in word)
 
 
 def find_spans(
@@ -46,9 +44,7 @@ def find_spans(
             _piece_len=pl.col("_pieces").str.len_chars(),
             **{match_col: pl.col("_pieces").str.extract(anchored, 1)},
         )
-        .with_columns(
-            match_end=pl.col("_piece_len").cum_sum().over("_text_row")
-        )
+        .with_columns(match_end=pl.col("_piece_len").cum_sum().over("_text_row"))
         .with_columns(match_start=pl.col("match_end") - pl.col(match_col).str.len_chars())
         .filter(pl.col(match_col).str.len_chars() > 0)
         .drop("_text_row", "_pieces", "_piece_len")

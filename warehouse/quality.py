@@ -40,9 +40,18 @@ def record_results(
     explained = (
         flags.join(
             pl.DataFrame(
-                {"expectation": [c.name for c in checks], "_table": [c.table for c in checks],
-                 "_message_column": [c.message_column for c in checks], "_note": [c.note for c in checks]},
-                schema={"expectation": pl.String, "_table": pl.String, "_message_column": pl.String, "_note": pl.String},
+                {
+                    "expectation": [c.name for c in checks],
+                    "_table": [c.table for c in checks],
+                    "_message_column": [c.message_column for c in checks],
+                    "_note": [c.note for c in checks],
+                },
+                schema={
+                    "expectation": pl.String,
+                    "_table": pl.String,
+                    "_message_column": pl.String,
+                    "_note": pl.String,
+                },
             ),
             on="expectation",
             how="left",
@@ -57,8 +66,18 @@ def record_results(
             suggested_unit=pl.when(pl.col("rule") == "magnitude").then(pl.col("suggested_unit")),
             run_id=pl.lit(run_id),
         )
-        .select("run_id", "table_name", "row_key", "expectation", "rule", "severity", "quality_status", "message",
-                "suggested_value", "suggested_unit")
+        .select(
+            "run_id",
+            "table_name",
+            "row_key",
+            "expectation",
+            "rule",
+            "severity",
+            "quality_status",
+            "message",
+            "suggested_value",
+            "suggested_unit",
+        )
     )
     stamped = results.with_columns(run_id=pl.lit(run_id), checked_at=pl.lit(checked_at))
     con.register("_results", stamped.to_arrow())
@@ -100,9 +119,7 @@ def apply_flags(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
             """,
             [run_id, mart],
         )
-        flagged += con.execute(
-            f"select count(*) from marts.{mart} where quality_status != 'ok'"
-        ).fetchall()[0][0]
+        flagged += con.execute(f"select count(*) from marts.{mart} where quality_status != 'ok'").fetchall()[0][0]
     return flagged
 
 

@@ -11,19 +11,41 @@ from tests.conftest import SEEDS
 # (file, original text, planted text, planted surface, rule, words the note must contain)
 PLANTS = [
     # A unit slip in an area: hectares where km2 was meant.
-    ("004_42d8dd3442e57b83.txt", "Binh Duong has a favorable area in terms of economic geography",
-     "The natural area of Binh Duong is 2,694 ha. Binh Duong has a favorable area in terms of economic geography",
-     "2,694 ha", "magnitude", ["not a possible area", "km2"]),
+    (
+        "004_42d8dd3442e57b83.txt",
+        "Binh Duong has a favorable area in terms of economic geography",
+        "The natural area of Binh Duong is 2,694 ha. Binh Duong has a favorable area in terms of economic geography",
+        "2,694 ha",
+        "magnitude",
+        ["not a possible area", "km2"],
+    ),
     # A population off by a factor of 1,000.
-    ("001_56a80109ba288b84.txt", "Binh Thuan province has also set several key targets",
-     "The population of Binh Thuan province is 1,259 people. Binh Thuan province has also set several key targets",
-     "1,259 people", "magnitude", ["not a possible population", "factor of 1,000"]),
+    (
+        "001_56a80109ba288b84.txt",
+        "Binh Thuan province has also set several key targets",
+        "The population of Binh Thuan province is 1,259 people. Binh Thuan province has also set several key targets",
+        "1,259 people",
+        "magnitude",
+        ["not a possible population", "factor of 1,000"],
+    ),
     # A share above 100 %.
-    ("001_56a80109ba288b84.txt", "over 85% of Party members", "over 185% of Party members",
-     "over 185%", "shares", ["outside 0 to 100"]),
+    (
+        "001_56a80109ba288b84.txt",
+        "over 85% of Party members",
+        "over 185% of Party members",
+        "over 185%",
+        "shares",
+        ["outside 0 to 100"],
+    ),
     # Parts that do not add up to their total (10 + 151 + 224 != 375).
-    ("000_750f2edc30187d49.txt", "and 214 people of university level", "and 224 people of university level",
-     "375 people", "parts", ["10 doctors + 151 masters + 224 people", "not to the total 375 people"]),
+    (
+        "000_750f2edc30187d49.txt",
+        "and 214 people of university level",
+        "and 224 people of university level",
+        "375 people",
+        "parts",
+        ["10 doctors + 151 masters + 224 people", "not to the total 375 people"],
+    ),
 ]
 # A second article giving Thai Binh's 2023 economic scale (68,358 billion VND in 003) differently.
 CONFLICTING_ARTICLE = (
@@ -46,15 +68,18 @@ def planted(prefect_api, tmp_path_factory):
         path.write_text(text.replace(original, replacement, 1), encoding="utf-8")
     # A document dated after the article that cites it (published 25/05/2023).
     path = landing / "002_20242fb28684d17e.txt"
-    path.write_text(path.read_text(encoding="utf-8").replace("dated April 22, 2021", "dated April 22, 2024"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("dated April 22, 2021", "dated April 22, 2024"), encoding="utf-8"
+    )
     (landing / "005_conflict.txt").write_text(CONFLICTING_ARTICLE, encoding="utf-8")
     warehouse = root / "newsfacts.duckdb"
     newsfacts_pipeline(source=landing, warehouse=warehouse, publish_dir=root / "published")
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        facts = con.sql("select fact_id, surface, quality_status, quality_note, suggested_value, suggested_unit "
-                        "from marts.fct_quantities").pl()
+        facts = con.sql(
+            "select fact_id, surface, quality_status, quality_note, suggested_value, suggested_unit "
+            "from marts.fct_quantities"
+        ).pl()
         flags = con.sql("select * from quality.dq_row_flags").pl()
         refs = con.sql("select ref_id, surface from marts.fct_document_refs").pl()
         articles = con.sql("select article_id, source_path from marts.dim_articles").pl()
@@ -63,8 +88,11 @@ def planted(prefect_api, tmp_path_factory):
     return facts, flags, refs, articles
 
 
-@pytest.mark.parametrize(("name", "original", "replacement", "surface", "rule", "words"), PLANTS,
-                         ids=["area-unit-slip", "population-factor-1000", "share-over-100", "parts-total"])
+@pytest.mark.parametrize(
+    ("name", "original", "replacement", "surface", "rule", "words"),
+    PLANTS,
+    ids=["area-unit-slip", "population-factor-1000", "share-over-100", "parts-total"],
+)
 def test_planted_fact_is_flagged(planted, name, original, replacement, surface, rule, words):
     facts, flags, _, _ = planted
     fact = facts.filter(pl.col("surface") == surface)
@@ -103,7 +131,10 @@ def test_untouched_facts_stay_ok(planted):
 def test_conflicting_figure_is_flagged_on_both_sides_naming_the_other_article(planted):
     facts, flags, _, articles = planted
     ids = dict(zip(articles["source_path"], articles["article_id"], strict=True))
-    for surface, other in (("68,358 billion VND", "005_conflict.txt"), ("75,000 billion VND", "003_e632ea0e1a981b2d.txt")):
+    for surface, other in (
+        ("68,358 billion VND", "005_conflict.txt"),
+        ("75,000 billion VND", "003_e632ea0e1a981b2d.txt"),
+    ):
         row = facts.filter(pl.col("surface") == surface).row(0, named=True)
         assert row["quality_status"] == "warning"
         assert ids[other] in row["quality_note"]

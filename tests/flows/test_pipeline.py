@@ -44,22 +44,29 @@ def test_first_run_fills_every_table(first_run, layout):
     assert first_run["documents_rejected"] == 0
     for mart in MARTS:
         assert first_run["marts"][mart] > 0, mart
-    counts = _table(layout["warehouse"], "select (select count(*) from raw.documents) as docs, "
-                    "(select count(*) from quality.dq_results) as results")
+    counts = _table(
+        layout["warehouse"],
+        "select (select count(*) from raw.documents) as docs, (select count(*) from quality.dq_results) as results",
+    )
     assert counts.row(0) == (5, first_run["expectations_passed"] + first_run["expectations_failed"])
 
 
 def test_offsets_reproduce_every_surface(first_run, layout):
-    mismatches = _table(layout["warehouse"], """
+    mismatches = _table(
+        layout["warehouse"],
+        """
         select q.fact_id from marts.fct_quantities q join raw.documents d using (doc_id)
         where substr(d.text, q.char_start + 1, q.char_end - q.char_start) != q.surface
-    """)
+    """,
+    )
     assert mismatches.height == 0
 
 
 def test_unit_slip_is_flagged_with_a_correction_and_other_facts_stay_ok(first_run, layout):
-    facts = _table(layout["warehouse"], "select surface, quality_status, quality_note, suggested_value, "
-                   "suggested_unit from marts.fct_quantities")
+    facts = _table(
+        layout["warehouse"],
+        "select surface, quality_status, quality_note, suggested_value, suggested_unit from marts.fct_quantities",
+    )
     slip = facts.filter(pl.col("surface") == "2,717 m2").row(0, named=True)
     assert slip["quality_status"] == "implausible"
     assert "not a possible area for a province" in slip["quality_note"]
@@ -100,8 +107,9 @@ def test_changed_file_is_the_only_one_reprocessed(first_run, layout):
     from flows.pipeline import newsfacts_pipeline
 
     path = layout["source"] / "002_20242fb28684d17e.txt"
-    path.write_text(path.read_text(encoding="utf-8").replace("3,800 party members", "3,900 party members"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("3,800 party members", "3,900 party members"), encoding="utf-8"
+    )
     summary = newsfacts_pipeline(**layout)
     assert summary["documents_changed"] == 1
     assert summary["documents_extracted"] == 1

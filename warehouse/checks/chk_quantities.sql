@@ -6,7 +6,10 @@ facts as (
 ),
 
 documents as (
-    select doc_id, text from raw.documents
+    select
+        doc_id,
+        text
+    from raw.documents
 ),
 
 units as (
@@ -156,7 +159,7 @@ totals as (
             and total.sentence_no = first_part.sentence_no
             and first_part.after_marker
             and first_part.starts_run
-            and first_part.char_start > total.char_end
+            and total.char_end < first_part.char_start
             and not exists (
                 select 1 from runs as between_facts
                 where
@@ -234,7 +237,8 @@ suggestions as (
         and candidates.suggested_base between checked.min_base and checked.max_base
     qualify row_number() over (
         partition by candidates.fact_id
-        order by abs(ln(candidates.suggested_base / coalesce(checked.ref_value, sqrt(checked.min_base * checked.max_base))))
+        order by
+            abs(ln(candidates.suggested_base / coalesce(checked.ref_value, sqrt(checked.min_base * checked.max_base))))
     ) = 1
 ),
 
@@ -256,12 +260,18 @@ final as (
             checked.metric, checked.surface, checked.value_base, checked.base_unit, checked.metric,
             checked.subject_kind, checked.min_base, checked.max_base, checked.base_unit
         )
-        || coalesce(format('; reference {} of {} is {:,.1f} {} (GSO {})',
-            checked.metric, checked.ref_name, checked.ref_value, checked.base_unit, checked.ref_year), '')
-        || coalesce(format('; if {} the value is {:,.6g} {}',
-            suggestions.suggestion_reason, suggestions.suggested_value, suggestions.suggested_unit), '')
-        || coalesce(format(', within {:.1f} % of the reference',
-            100 * abs(suggestions.suggested_base / suggestions.ref_value - 1)), '')
+        || coalesce(format(
+            '; reference {} of {} is {:,.1f} {} (GSO {})',
+            checked.metric, checked.ref_name, checked.ref_value, checked.base_unit, checked.ref_year
+        ), '')
+        || coalesce(format(
+            '; if {} the value is {:,.6g} {}',
+            suggestions.suggestion_reason, suggestions.suggested_value, suggestions.suggested_unit
+        ), '')
+        || coalesce(format(
+            ', within {:.1f} % of the reference',
+            100 * abs(suggestions.suggested_base / suggestions.ref_value - 1)
+        ), '')
             as msg_magnitude,
         format(
             '{} {} is {:.1f} % away from the reference {} of {}, {:,.1f} {} (GSO {}); tolerance {:.0f} %',
@@ -269,20 +279,25 @@ final as (
             checked.metric, checked.ref_name, checked.ref_value, checked.base_unit, checked.ref_year,
             100 * checked.ref_tolerance
         ) as msg_reference,
-        format('{} is a share in percent; {} is outside {:.0f} to {:.0f} % ({})',
+        format(
+            '{} is a share in percent; {} is outside {:.0f} to {:.0f} % ({})',
             checked.metric, checked.surface, checked.min_percent, checked.max_percent, checked.share_reason
         ) as msg_share,
-        format('{} is measured in {} but {} is a {}: the unit does not fit the metric',
+        format(
+            '{} is measured in {} but {} is a {}: the unit does not fit the metric',
             checked.metric, checked.metric_dimension, checked.unit, checked.unit_dimension
         ) as msg_unit,
-        format('offsets {} do not reproduce the surface {}: the text there is {}',
+        format(
+            'offsets {} do not reproduce the surface {}: the text there is {}',
             checked.fact_id, checked.surface, checked.text_at_span
         ) as msg_offsets,
-        format('{} {} of {} ({}) disagrees with {} in article {}',
+        format(
+            '{} {} of {} ({}) disagrees with {} in article {}',
             checked.metric, checked.surface, checked.subject, checked.period,
             conflicts.conflict_surface, conflicts.conflict_article_id
         ) as msg_conflict,
-        format('the parts {} add up to {:,.0f}, not to the total {}',
+        format(
+            'the parts {} add up to {:,.0f}, not to the total {}',
             totals.parts_text, totals.parts_sum, checked.surface
         ) as msg_parts
     from checked

@@ -15,7 +15,6 @@ articles as (
 
 final as (
     select
-        left(md5(refs.doc_id || ':' || refs.char_start), 16) as ref_id,
         articles.article_id,
         refs.surface,
         refs.doc_type,
@@ -25,7 +24,8 @@ final as (
         refs.char_start,
         refs.char_end,
         articles.published_at,
-        sentences.sentence
+        sentences.sentence,
+        left(md5(refs.doc_id || ':' || refs.char_start), 16) as ref_id
     from refs
     inner join articles on refs.doc_id = articles.doc_id
     inner join sentences

@@ -15,7 +15,6 @@ articles as (
 
 final as (
     select
-        left(md5(events.doc_id || ':' || events.char_start), 16) as event_id,
         articles.article_id,
         events.kind,
         events.event_date,
@@ -24,7 +23,8 @@ final as (
         events.char_start,
         events.char_end,
         articles.published_at,
-        sentences.sentence
+        sentences.sentence,
+        left(md5(events.doc_id || ':' || events.char_start), 16) as event_id
     from events
     inner join articles on events.doc_id = articles.doc_id
     inner join sentences

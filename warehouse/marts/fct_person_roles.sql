@@ -15,8 +15,6 @@ articles as (
 
 final as (
     select
-        left(md5(mentions.doc_id || ':' || mentions.char_start), 16) as role_id,
-        left(md5(lower(strip_accents(mentions.name))), 16) as person_id,
         articles.article_id,
         mentions.name,
         mentions.honorific,
@@ -25,7 +23,9 @@ final as (
         mentions.surface,
         mentions.char_start,
         mentions.char_end,
-        sentences.sentence
+        sentences.sentence,
+        left(md5(mentions.doc_id || ':' || mentions.char_start), 16) as role_id,
+        left(md5(lower(strip_accents(mentions.name))), 16) as person_id
     from mentions
     inner join articles on mentions.doc_id = articles.doc_id
     inner join sentences

@@ -15,8 +15,6 @@ articles as (
 
 final as (
     select
-        left(md5(quantities.doc_id || ':' || quantities.char_start || ':' || quantities.char_end), 16)
-            as fact_id,
         articles.article_id,
         quantities.doc_id,
         quantities.sentence_no,
@@ -39,7 +37,9 @@ final as (
         'ok' as quality_status,
         cast(null as varchar) as quality_note,
         cast(null as double) as suggested_value,
-        cast(null as varchar) as suggested_unit
+        cast(null as varchar) as suggested_unit,
+        left(md5(quantities.doc_id || ':' || quantities.char_start || ':' || quantities.char_end), 16)
+            as fact_id
     from quantities
     inner join articles on quantities.doc_id = articles.doc_id
     inner join sentences
