@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-# The project runs from its checkout and pyproject gives pytest no `pythonpath`, so the
-# packages under test are found from here (`/work/venv/bin/pytest` does not add the cwd).
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from transforms.clean import classify_lines, split_lines
+from transforms.segment import split_sentences
+from transforms.vocabulary import Vocabulary
+from warehouse.reference import load_vocabulary
 
-from transforms.clean import classify_lines, split_lines  # noqa: E402
-from transforms.segment import split_sentences  # noqa: E402
-from transforms.vocabulary import Vocabulary  # noqa: E402
-from warehouse.reference import load_vocabulary  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 DocBuilder = Callable[[str], pl.LazyFrame]
 

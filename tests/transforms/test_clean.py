@@ -24,8 +24,8 @@ PARAGRAPH = "The province has many achievements in building the Party and the po
         ("a\n\nb", [(0, 0, 1, "a"), (1, 2, 2, ""), (2, 3, 4, "b")]),
     ],
 )
-def test_split_lines_offsets(text: str, expected: list[tuple[int, int, int, str]]) -> None:
-    got = split_lines(pl.LazyFrame({"doc_id": ["d"], "text": [text]})).collect()
+def test_split_lines_offsets(doc, text: str, expected: list[tuple[int, int, int, str]]) -> None:
+    got = split_lines(doc(text)).collect()
     want = pl.DataFrame(
         {
             "doc_id": ["d"] * len(expected),

@@ -93,7 +93,7 @@ DOCUMENTS = st.one_of(
 
 
 # Each example is a batch of documents: the text stage has a fixed cost per call, not per document.
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(texts=st.lists(DOCUMENTS, min_size=1, max_size=8))
 def test_any_text_extracts_with_exact_spans(vocab: Vocabulary, texts: list[str]) -> None:
     by_id = {f"d{i}": text for i, text in enumerate(texts)}
