@@ -54,7 +54,9 @@ def classify_lines(lines: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     """Lines with `line_kind`: title, publication, byline, heading, caption, body, debris or blank."""
     is_blank = pl.col("line").str.len_chars() == 0
     in_footer = (
-        pl.col("line").str.contains(_any(vocab.patterns("footer_start"))).cast(pl.Int8)
+        pl.col("line")
+        .str.contains(_any(vocab.patterns("footer_start")))
+        .cast(pl.Int8)
         .cum_max()
         .over("doc_id", order_by="line_no")
         .cast(pl.Boolean)
@@ -69,10 +71,7 @@ def classify_lines(lines: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         .then(pl.lit("debris"))
         .when(pl.col("line").str.contains(_any(vocab.patterns("publication"))))
         .then(pl.lit("publication"))
-        .when(
-            pl.col("line").str.contains(_any(vocab.patterns("byline")))
-            & (short <= BYLINE_MAX_CHARS)
-        )
+        .when(pl.col("line").str.contains(_any(vocab.patterns("byline"))) & (short <= BYLINE_MAX_CHARS))
         .then(pl.lit("byline"))
         .when(
             (short <= CAPTION_MAX_CHARS)
@@ -89,11 +88,9 @@ def classify_lines(lines: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     )
     # The title is the first content line when it looks like a headline; scrapes that
     # lost the headline start straight with a paragraph and get no title.
-    first_content = (
-        pl.col("line_kind").is_in(["heading", "caption", "body"])
-        & (pl.col("line_no") == pl.col("line_no").filter(
-            pl.col("line_kind").is_in(["heading", "caption", "body"])
-        ).min().over("doc_id"))
+    first_content = pl.col("line_kind").is_in(["heading", "caption", "body"]) & (
+        pl.col("line_no")
+        == pl.col("line_no").filter(pl.col("line_kind").is_in(["heading", "caption", "body"])).min().over("doc_id")
     )
     return kinds.with_columns(
         line_kind=pl.when(first_content & (pl.col("line_kind") == "heading"))

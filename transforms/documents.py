@@ -7,9 +7,7 @@ import polars as pl
 from transforms.spans import find_spans
 from transforms.vocabulary import Vocabulary
 
-MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
-)
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 # "November 25, 2021", "25/11/2021", "25-11-2021".
 DATE_WRITTEN = rf"(?:(?:{MONTHS})\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}[/-]\d{{1,2}}[/-]\d{{4}})"
 # "03-NQ/TU", "21-KL/TW", "202/2025/QH15", "3".
@@ -38,10 +36,14 @@ def parse_date(col: str) -> pl.Expr:
 def find_document_refs(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     """Document references: `doc_id, sentence_no, char_start, char_end, surface, doc_type, number, issued_on`."""
     pattern = document_pattern(vocab)
-    codes = vocab.table("document_types").select(
-        pl.col("code").alias("_code"), pl.col("doc_type").alias("_code_type")
-    ).unique("_code", keep="first")
-    spans = find_spans(sentences.select("doc_id", "sentence_no", "char_start", "sentence"), "sentence", pattern, match_col="surface")
+    codes = (
+        vocab.table("document_types")
+        .select(pl.col("code").alias("_code"), pl.col("doc_type").alias("_code_type"))
+        .unique("_code", keep="first")
+    )
+    spans = find_spans(
+        sentences.select("doc_id", "sentence_no", "char_start", "sentence"), "sentence", pattern, match_col="surface"
+    )
     parts = spans.with_columns(pl.col("surface").str.extract_groups(f"^(?:{pattern})$").alias("_g")).unnest("_g")
     return (
         parts.with_columns(

@@ -50,9 +50,7 @@ def find_people(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     after = _mentions(base, person_pattern(vocab), title_first=False)
     before = _mentions(base, title_before_pattern(vocab), title_first=True)
     keywords = "(?:" + vocab.regex("title_keywords", "keyword") + ")"
-    places = alternation(
-        vocab.table("places")["name"].to_list() + vocab.table("places")["name_vi"].to_list()
-    )
+    places = alternation(vocab.table("places")["name"].to_list() + vocab.table("places")["name_vi"].to_list())
     mentions = pl.concat([after, before], how="diagonal_relaxed")
     cleaned = (
         mentions.with_columns(

@@ -9,7 +9,12 @@ from transforms.vocabulary import Vocabulary, place_names
 
 # "Thai Binh city" is the provincial capital, not the province; "Ho Chi Minh City" is a city.
 _LOCAL_UNIT = r"^\s+(?:[Cc]ity|[Tt]own|[Dd]istrict|[Cc]ommune|[Ww]ard)\b"
-_GENERIC_LOCAL = r"\b(?:\p{Lu}\p{Ll}+\s+){1,3}(?:City|city|Town|town|District|district|Commune|commune|Ward|ward)\b"
+# "Di An City", "Quynh Phu District", and unnamed "the district" / "this commune": a figure
+# about them is not about the province.
+_GENERIC_LOCAL = (
+    r"\b(?:\p{Lu}\p{Ll}+\s+){1,3}(?:City|city|Town|town|District|district|Commune|commune|Ward|ward)\b"
+    r"|\b(?:[Tt]he|[Tt]his|[Tt]hat|[Ee]ach|[Ee]very)\s+(?:district|commune|ward|town|village|hamlet)\b"
+)
 # Capitalised words that open a sentence, not a place name ("In Thai Binh city, ...").
 _NOT_PLACE_START = r"^(?:(?:In|At|On|From|To|Of|For|By|With|The|And)\s+)+"
 
@@ -45,12 +50,13 @@ def find_places(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     )
     local = (
         find_spans(sentences.select("doc_id", "sentence_no", "sentence"), "sentence", _GENERIC_LOCAL, match_col="place")
-        .with_columns(pl.col("place").str.replace(_NOT_PLACE_START, ""))
+        .with_columns(_stripped=pl.col("place").str.replace(_NOT_PLACE_START, ""))
+        # "In Thai Binh city" is "Thai Binh city"; an unnamed "The district" stays as written.
+        .with_columns(place=pl.when(pl.col("_stripped").str.contains(r"\s")).then("_stripped").otherwise("place"))
         .with_columns(match_start=pl.col("match_end") - pl.col("place").str.len_chars())
-        .filter(pl.col("place").str.contains(r"\s"))
         .with_columns(
             place_id=pl.lit(None, pl.String),
-            place_kind=pl.when(pl.col("place").str.contains(r"(?i)(?:commune|ward)$"))
+            place_kind=pl.when(pl.col("place").str.contains(r"(?i)(?:commune|ward|village|hamlet)$"))
             .then(pl.lit("commune"))
             .otherwise(pl.lit("district")),
         )
@@ -58,9 +64,11 @@ def find_places(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     columns = ["doc_id", "sentence_no", "match_start", "match_end", "place", "place_id", "place_kind"]
     both = pl.concat([gazetteer.select(columns), local.select(columns)])
     # A gazetteer hit inside a generic local name ("Thai Binh City") is the same mention.
-    return both.sort("place_id", nulls_last=True).unique(
-        ["doc_id", "sentence_no", "match_end"], keep="first"
-    ).sort("doc_id", "sentence_no", "match_start")
+    return (
+        both.sort("place_id", nulls_last=True)
+        .unique(["doc_id", "sentence_no", "match_end"], keep="first")
+        .sort("doc_id", "sentence_no", "match_start")
+    )
 
 
 def article_places(mentions: pl.LazyFrame) -> pl.LazyFrame:

@@ -72,9 +72,7 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         pattern,
         match_col="surface",
     )
-    parts = mentions.with_columns(
-        pl.col("surface").str.extract_groups(f"^(?:{pattern})$").alias("_g")
-    ).unnest("_g")
+    parts = mentions.with_columns(pl.col("surface").str.extract_groups(f"^(?:{pattern})$").alias("_g")).unnest("_g")
     scales = vocab.table("scale_words").select(
         pl.col("word").str.to_lowercase().alias("_scale_key"),
         pl.col("factor").cast(pl.Float64).alias("_factor"),
@@ -82,32 +80,51 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     nouns = vocab.table("count_nouns").select(
         pl.col("noun").alias("_head"), pl.col("kind").alias("_noun_kind"), pl.col("unit").alias("_noun_unit")
     )
-    units = vocab.table("units").select(
-        pl.col("surface").str.to_lowercase().alias("_unit_key"),
-        pl.col("unit").alias("_unit"),
-        pl.col("dimension").alias("_unit_dim"),
-    ).unique("_unit_key")
+    units = (
+        vocab.table("units")
+        .select(
+            pl.col("surface").str.to_lowercase().alias("_unit_key"),
+            pl.col("unit").alias("_unit"),
+            pl.col("dimension").alias("_unit_dim"),
+        )
+        .unique("_unit_key")
+    )
     qualifiers = vocab.table("qualifiers").select(
         pl.col("phrase").str.to_lowercase().alias("_qual_key"), pl.col("qualifier").alias("_qualifier")
     )
     prefix = pl.col("sentence").str.slice(0, pl.col("match_start"))
     # The counted noun ends at its first plural word: "65 territories (and countries)".
     masked = pl.col("noun").str.replace_all(_NOT_PLURAL, "${1}_")
-    head_len = masked.str.extract(r"^((?:\S+\s+)*?\S*s)(?:\s|$)").str.len_chars()
-    trimmed = parts.with_columns(
-        _cut=pl.col("noun").str.len_chars() + pl.col("per").str.len_chars() - head_len,
-        noun=pl.col("noun").str.slice(0, head_len),
-    ).with_columns(
-        # "... reached $5 million." The full stop that ends the sentence is not the "bln." abbreviation dot.
-        _cut=pl.col("_cut").fill_null(0)
-        + (
-            pl.col("surface").str.ends_with(".")
-            & (pl.col("match_end") == pl.col("sentence").str.len_chars())
-        ).cast(pl.Int64),
-    ).with_columns(
-        surface=pl.col("surface").str.slice(0, pl.col("surface").str.len_chars() - pl.col("_cut")),
-        match_end=pl.col("match_end") - pl.col("_cut"),
-        per=pl.when(pl.col("noun").is_not_null()).then(pl.lit("")).otherwise(pl.col("per")),
+    # An amount in a currency written before it ("VND 12 trillion") counts no noun after it.
+    head_len = (
+        pl.when(pl.col("cur").is_not_null())
+        .then(0)
+        .otherwise(masked.str.extract(r"^((?:\S+\s+)*?\S*s)(?:\s|$)").str.len_chars())
+    )
+    trimmed = (
+        parts.with_columns(
+            _cut=pl.col("noun").str.len_chars() + pl.col("per").str.len_chars() - head_len,
+            noun=pl.col("noun").str.slice(0, head_len),
+        )
+        .with_columns(
+            # "... reached $5 million." The full stop that ends the sentence is not the "bln." abbreviation dot.
+            _cut=pl.col("_cut").fill_null(0)
+            + (pl.col("surface").str.ends_with(".") & (pl.col("match_end") == pl.col("sentence").str.len_chars())).cast(
+                pl.Int64
+            ),
+        )
+        .with_columns(
+            surface=pl.col("surface").str.slice(0, pl.col("surface").str.len_chars() - pl.col("_cut")),
+            match_end=pl.col("match_end") - pl.col("_cut"),
+            per=pl.when(pl.col("noun").is_not_null()).then(pl.lit("")).otherwise(pl.col("per")),
+        )
+        .with_columns(
+            noun=pl.when(pl.col("noun").str.len_chars() > 0).then(pl.col("noun")),
+            # Whitespace left before a dropped noun is not part of the mention.
+            match_end=pl.col("match_end")
+            - (pl.col("surface").str.len_chars() - pl.col("surface").str.strip_chars_end().str.len_chars()),
+            surface=pl.col("surface").str.strip_chars_end(),
+        )
     )
     parsed = (
         trimmed.with_columns(
@@ -159,7 +176,12 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
             pl.when(pl.col("_noun_kind") == "person").then(pl.lit("persons")),
             pl.lit("count"),
         ).alias("unit"),
-        pl.col("per").str.replace_all(r"(?i)\bper\b", "").str.extract_all(r"\p{L}[\p{L}\d]*").list.join("/").replace("", None).alias("per"),
+        pl.col("per")
+        .str.replace_all(r"(?i)\bper\b", "")
+        .str.extract_all(r"\p{L}[\p{L}\d]*")
+        .list.join("/")
+        .replace("", None)
+        .alias("per"),
         pl.col("noun").str.replace_all(r"\s+", " ").alias("counted"),
         pl.coalesce(
             pl.when(pl.col("num_hi").is_not_null()).then(pl.lit("range")),
@@ -177,9 +199,7 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
         pl.col("keyword").str.to_lowercase().alias("_kw_key"), "metric", pl.col("dimension").alias("_metric_dim")
     )
     unit_dims = vocab.table("units").select("unit", pl.col("dimension").alias("_unit_dim")).unique("unit")
-    unit_dims = pl.concat(
-        [unit_dims, pl.DataFrame({"unit": ["count"], "_unit_dim": ["count"]})]
-    )
+    unit_dims = pl.concat([unit_dims, pl.DataFrame({"unit": ["count"], "_unit_dim": ["count"]})])
     contexts = (
         quantities.join(sentences.select("doc_id", "sentence_no", "sentence"), on=["doc_id", "sentence_no"])
         .with_columns(
@@ -188,12 +208,24 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
             .str.extract(r"([^;]*)$")
             .str.slice(-CONTEXT_CHARS)
         )
-        .with_columns(_probe=pl.concat_str(pl.col("_context"), pl.lit(" "), pl.col("counted").fill_null("")))
         .join(unit_dims.lazy(), on="unit", how="left")
     )
     keyword_re = "(?i)\\b" + vocab.regex("metric_keywords", "keyword") + "\\b"
+    # "3.1 billion USD of FDI": a keyword right after the figure names it more surely than one before.
+    after = (
+        pl.col("sentence")
+        .str.slice(pl.col("match_start") + pl.col("surface").str.len_chars(), CONTEXT_CHARS)
+        .str.extract(r"(?i)^\s+(?:of|in|for|from)\s+(?:the\s+)?(?:total\s+)?(" + keyword_re[4:] + ")", 1)
+    )
+    contexts = contexts.with_columns(
+        _probe=pl.concat_str(
+            pl.col("_context"), pl.lit(" "), pl.col("counted").fill_null(""), pl.lit(" "), after.fill_null("")
+        )
+    )
     hits = (
-        find_spans(contexts.select("doc_id", "char_start", "_unit_dim", "_probe"), "_probe", keyword_re, match_col="_kw")
+        find_spans(
+            contexts.select("doc_id", "char_start", "_unit_dim", "_probe"), "_probe", keyword_re, match_col="_kw"
+        )
         .with_columns(_kw_key=pl.col("_kw").str.to_lowercase().str.replace_all(r"\s+", " "))
         .join(kw_key.lazy(), on="_kw_key")
         .filter(
@@ -225,10 +257,9 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
 
 def assign_periods(quantities: pl.LazyFrame, sentences: pl.LazyFrame) -> pl.LazyFrame:
     """Quantities with `period`: the year or span written nearest to the figure in its clause."""
-    years = (
-        find_spans(sentences.select("doc_id", "sentence_no", "sentence"), "sentence", YEAR_SPAN, match_col="_year")
-        .select("doc_id", "sentence_no", "_year", pl.col("match_start").alias("_ys"), pl.col("match_end").alias("_ye"))
-    )
+    years = find_spans(
+        sentences.select("doc_id", "sentence_no", "sentence"), "sentence", YEAR_SPAN, match_col="_year"
+    ).select("doc_id", "sentence_no", "_year", pl.col("match_start").alias("_ys"), pl.col("match_end").alias("_ye"))
     near = (
         quantities.select("doc_id", "sentence_no", "char_start", "match_start", "surface")
         .join(years, on=["doc_id", "sentence_no"])

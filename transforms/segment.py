@@ -11,9 +11,7 @@ _ABBREVIATIONS = (
     "Assoc|Prof|Dr|Mr|Mrs|Ms|Mdm|MSc|M\\.Sc|Ph\\.D|PhD|No|no|Nos|Gen|Lt|Col|Maj|Capt|Sen"
     "|Rep|St|Ltd|Jr|Sr|vs|approx|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
-_TOKEN = (
-    rf"(?:\b(?:{_ABBREVIATIONS})\.|\s[A-Z]\.|\.\d|\.[ \t]*[a-z,;]|[^.!?])"
-)
+_TOKEN = rf"(?:\b(?:{_ABBREVIATIONS})\.|\s[A-Z]\.|\.\d|\.[ \t]*[a-z,;]|[^.!?])"
 # Every position starts a match, so the matches tile the line and their lengths add up.
 SENTENCE = rf"{_TOKEN}*(?:[.!?]+[\"”’)\]]*\s*|$)"
 
@@ -40,9 +38,7 @@ def split_sentences(lines: pl.LazyFrame) -> pl.LazyFrame:
             - pl.col("_piece").str.strip_chars_start().str.len_chars()
         )
         .with_columns(char_end=pl.col("char_start") + pl.col("sentence").str.len_chars())
-        .with_columns(
-            sentence_no=pl.int_range(pl.len()).over("doc_id", order_by=["line_no", "char_start"])
-        )
+        .with_columns(sentence_no=pl.int_range(pl.len()).over("doc_id", order_by=["line_no", "char_start"]))
         .select(
             "doc_id",
             pl.col("sentence_no").cast(pl.Int32),

@@ -83,20 +83,40 @@ def _ingest(
         gone = gone.filter(~pl.col("source_path").str.starts_with(folder))
 
     logs = [
-        unchanged.select("source_path", pl.lit("unchanged").alias("status"), pl.lit(None, pl.String).alias("reason"),
-                         pl.col("current_doc_id").alias("doc_id"), "size_bytes"),
-        problems.select("source_path", pl.lit("rejected").alias("status"), pl.col("problem").alias("reason"),
-                        pl.lit(None, pl.String).alias("doc_id"), "size_bytes"),
-        gone.select("source_path", pl.lit("deleted").alias("status"),
-                    pl.lit("file no longer in the landing folder").alias("reason"),
-                    pl.col("current_doc_id").alias("doc_id"), pl.col("cur_size").alias("size_bytes")),
+        unchanged.select(
+            "source_path",
+            pl.lit("unchanged").alias("status"),
+            pl.lit(None, pl.String).alias("reason"),
+            pl.col("current_doc_id").alias("doc_id"),
+            "size_bytes",
+        ),
+        problems.select(
+            "source_path",
+            pl.lit("rejected").alias("status"),
+            pl.col("problem").alias("reason"),
+            pl.lit(None, pl.String).alias("doc_id"),
+            "size_bytes",
+        ),
+        gone.select(
+            "source_path",
+            pl.lit("deleted").alias("status"),
+            pl.lit("file no longer in the landing folder").alias("reason"),
+            pl.col("current_doc_id").alias("doc_id"),
+            pl.col("cur_size").alias("size_bytes"),
+        ),
     ]
     con.register("_unchanged", unchanged.select("source_path").to_arrow())
-    con.execute("update raw.sources set last_seen_at = ? where source_path in (select source_path from _unchanged) "
-                "and superseded_at is null and deleted_at is null", [now])
+    con.execute(
+        "update raw.sources set last_seen_at = ? where source_path in (select source_path from _unchanged) "
+        "and superseded_at is null and deleted_at is null",
+        [now],
+    )
     con.register("_gone", gone.select("source_path").to_arrow())
-    con.execute("update raw.sources set deleted_at = ? where source_path in (select source_path from _gone) "
-                "and superseded_at is null and deleted_at is null", [now])
+    con.execute(
+        "update raw.sources set deleted_at = ? where source_path in (select source_path from _gone) "
+        "and superseded_at is null and deleted_at is null",
+        [now],
+    )
 
     previous = dict(zip(candidates["source_path"], candidates["current_doc_id"], strict=True))
     batches = _batches(candidates, max_bytes)
@@ -143,8 +163,17 @@ def _store_batch(
     """Write one batch of read files; returns their log rows."""
     good = [d for d in decoded if d.rejection is None]
     rejected = pl.DataFrame(
-        [{"source_path": d.source_path, "status": "rejected", "reason": d.rejection, "doc_id": None,
-          "size_bytes": d.size_bytes} for d in decoded if d.rejection is not None],
+        [
+            {
+                "source_path": d.source_path,
+                "status": "rejected",
+                "reason": d.rejection,
+                "doc_id": None,
+                "size_bytes": d.size_bytes,
+            }
+            for d in decoded
+            if d.rejection is not None
+        ],
         schema=LOG_SCHEMA,
     )
     if not good:
@@ -161,8 +190,10 @@ def _store_batch(
             "previous_doc_id": [previous.get(d.source_path) for d in good],
         }
     )
-    known = con.sql("select doc_id from raw.documents where doc_id in (select unnest(?))",
-                    params=[files["doc_id"].unique().to_list()]).pl()["doc_id"]
+    known = con.sql(
+        "select doc_id from raw.documents where doc_id in (select unnest(?))",
+        params=[files["doc_id"].unique().to_list()],
+    ).pl()["doc_id"]
     files = files.with_columns(
         # The first of several new files with one content is the document; the rest are duplicates.
         _first=pl.col("source_path") == pl.col("source_path").min().over("doc_id"),
@@ -177,39 +208,59 @@ def _store_batch(
         .otherwise(pl.lit("new")),
     )
     new_docs = files.filter(pl.col("status").is_in(["new", "changed"]))
-    con.register("_docs", new_docs.select(
-        "doc_id", "sha256", "source_path", "size_bytes", "encoding", "text",
-        pl.lit(now).alias("ingested_at"), pl.lit(run_id).alias("run_id"),
-    ).to_arrow())
+    con.register(
+        "_docs",
+        new_docs.select(
+            "doc_id",
+            "sha256",
+            "source_path",
+            "size_bytes",
+            "encoding",
+            "text",
+            pl.lit(now).alias("ingested_at"),
+            pl.lit(run_id).alias("run_id"),
+        ).to_arrow(),
+    )
     con.execute("insert into raw.documents by name select * from _docs")
     moved = files.filter(pl.col("status") != "unchanged")
     con.register("_files", files.select("source_path", "doc_id", "size_bytes", "mtime_ns", "status").to_arrow())
     con.register("_moved", moved.select("source_path").to_arrow())
-    con.execute("update raw.sources set superseded_at = ? where source_path in (select source_path from _moved) "
-                "and superseded_at is null and deleted_at is null", [now])
+    con.execute(
+        "update raw.sources set superseded_at = ? where source_path in (select source_path from _moved) "
+        "and superseded_at is null and deleted_at is null",
+        [now],
+    )
     # A file whose content did not change (only touched) keeps its row with the new stat.
-    con.execute("""
+    con.execute(
+        """
         update raw.sources s set size_bytes = f.size_bytes, mtime_ns = f.mtime_ns, last_seen_at = ?
         from _files f
         where s.source_path = f.source_path and s.doc_id = f.doc_id and f.status = 'unchanged'
           and s.superseded_at is null and s.deleted_at is null
-    """, [now])
-    con.execute("""
+    """,
+        [now],
+    )
+    con.execute(
+        """
         insert into raw.sources (source_path, doc_id, size_bytes, mtime_ns, first_seen_at, last_seen_at)
         select f.source_path, f.doc_id, f.size_bytes, f.mtime_ns, ?, ? from _files f
         where f.status != 'unchanged'
         on conflict (source_path, doc_id) do update set
             size_bytes = excluded.size_bytes, mtime_ns = excluded.mtime_ns,
             last_seen_at = excluded.last_seen_at, superseded_at = null, deleted_at = null
-    """, [now, now])
+    """,
+        [now, now],
+    )
     for name in ("_docs", "_files", "_moved"):
         con.unregister(name)
     logged = files.select(
-        "source_path", "status",
+        "source_path",
+        "status",
         pl.when(pl.col("status") == "duplicate")
         .then(pl.lit("same content as an ingested document"))
         .otherwise(None)
         .alias("reason"),
-        "doc_id", "size_bytes",
+        "doc_id",
+        "size_bytes",
     )
     return pl.concat([rejected, logged.cast(LOG_SCHEMA)])

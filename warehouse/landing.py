@@ -20,6 +20,8 @@ MAX_CONTROL_SHARE = 0.01
 MAX_CHAOS = 0.2
 # Up to this share of undecodable sequences, a UTF-8 or UTF-16 file is repaired rather than re-guessed.
 MAX_REPLACED_SHARE = 0.01
+# Control characters other than tab, line feed, form feed and carriage return.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 _HTML_MARKERS = ("<html", "<!doctype html", "<body", "<head>", "<div", "<p>")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -38,7 +40,8 @@ _VIETNAMESE_LETTERS = re.compile("[ăơưđĂƠƯĐ]")
 # Latin-1 French or Italian as cp1250 ("à" becomes "ŕ"). Czech or Polish read as cp1252 is far messier.
 _PREFERRED_SINGLE_BYTE = ("cp1252", "latin_1")
 _PREFERENCE_MARGIN = 0.05
-# Undecodable bytes kept by `surrogateescape`, and a cut multi-byte UTF-8 sequence among them.
+# Runs of non-ASCII bytes; undecodable bytes as `surrogateescape` keeps them; a cut multi-byte UTF-8 sequence.
+_HIGH_BYTES = re.compile(b"[\x80-\xff]+")
 _UNDECODED_RUN = re.compile("[\udc80-\udcff]+")
 _CUT_SEQUENCE = re.compile("[\udcc2-\udcf4][\udc80-\udcbf]+")
 
@@ -59,11 +62,9 @@ class Decoded:
 
 
 def scan_landing(root: Path) -> pl.DataFrame:
-    """Every `*.txt` under the landing folder: relative path, size, mtime, or why it is unusable.
-
-    Symbolic links are followed only when they stay inside the landing folder. A sub-folder that
-    cannot be listed is one row whose path ends in `/`, so its files are not taken for deleted.
-    """
+    """Every `*.txt` under the landing folder: relative path, size, mtime, or why it is unusable."""
+    # Symbolic links are followed only when they stay inside the landing folder. A sub-folder that
+    # cannot be listed is one row whose path ends in `/`, so its files are not taken for deleted.
     if not root.is_dir():
         raise FileNotFoundError(f"landing folder {root} does not exist or is not a folder")
     real_root = root.resolve()
@@ -71,8 +72,14 @@ def scan_landing(root: Path) -> pl.DataFrame:
 
     def unlistable(exc: OSError) -> None:
         rel = Path(exc.filename).relative_to(root).as_posix() if exc.filename else "."
-        rows.append({"source_path": _printable(rel) + "/", "size_bytes": None, "mtime_ns": None,
-                     "problem": f"folder cannot be listed: {exc.strerror or exc}"})
+        rows.append(
+            {
+                "source_path": _printable(rel) + "/",
+                "size_bytes": None,
+                "mtime_ns": None,
+                "problem": f"folder cannot be listed: {exc.strerror or exc}",
+            }
+        )
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable, followlinks=False):
         dirnames.sort()
@@ -82,8 +89,14 @@ def scan_landing(root: Path) -> pl.DataFrame:
             path = Path(dirpath) / name
             rel = path.relative_to(root).as_posix()
             if _printable(rel) != rel:
-                rows.append({"source_path": _printable(rel), "size_bytes": None, "mtime_ns": None,
-                             "problem": "file name is not valid UTF-8; rename the file"})
+                rows.append(
+                    {
+                        "source_path": _printable(rel),
+                        "size_bytes": None,
+                        "mtime_ns": None,
+                        "problem": "file name is not valid UTF-8; rename the file",
+                    }
+                )
                 continue
             rows.append({"source_path": rel, **_stat(path, real_root)})
     return pl.DataFrame(rows, schema=SCAN_SCHEMA).sort("source_path")
@@ -114,11 +127,9 @@ def _stat(path: Path, real_root: Path) -> dict[str, object]:
 
 
 def read_document(root: Path, source_path: str, max_bytes: int) -> Decoded:
-    """One landing file read, hashed and decoded; never raises for bad content.
-
-    The file is opened by its resolved path, never outside the landing folder and never through a
-    link swapped in after the check, and at most `max_bytes + 1` bytes of it are ever read.
-    """
+    """One landing file read, hashed and decoded; never raises for bad content."""
+    # Opened by its resolved path with O_NOFOLLOW: never outside the landing folder, never through a
+    # link swapped in after the check; at most `max_bytes + 1` bytes are ever read.
     try:
         real = (root / source_path).resolve(strict=True)
     except (OSError, RuntimeError) as exc:
@@ -182,7 +193,7 @@ def decode_text(data: bytes) -> tuple[str | None, str | None, str | None]:
         return None, None, "not text: no encoding decodes it (binary file?)"
     if not text.strip():
         return encoding, None, "file holds only whitespace"
-    controls = sum(1 for c in text if c < " " and c not in "\n\r\t\f")
+    controls = len(_CONTROLS.findall(text))
     if "\x00" in text or controls > MAX_CONTROL_SHARE * len(text):
         return encoding, None, "not text: binary content (NUL or control bytes)"
     head = text[:2000].lower()
@@ -220,26 +231,31 @@ def _decode(data: bytes) -> tuple[str | None, str | None]:
 
 def _repaired_utf8(data: bytes) -> tuple[str, str] | None:
     # A scraper that cut a multi-byte character leaves a few bad bytes in good UTF-8: keep the
-    # text, mark each damaged run with U+FFFD and say so in the encoding. It is UTF-8 when valid
-    # multi-byte characters outnumber the damage, or when every damaged run is a cut sequence
-    # (Latin-1 text has lone high bytes and no valid multi-byte characters).
-    escaped = data.decode("utf-8", errors="surrogateescape")
-    runs = _UNDECODED_RUN.findall(escaped)
-    damaged = len(runs)
-    if damaged > MAX_REPLACED_SHARE * len(escaped):
+    # text, mark each invalid sequence with U+FFFD and say so in the encoding. It is UTF-8 when
+    # valid multi-byte characters outnumber the damage, or when every damaged run is a cut
+    # sequence (Latin-1 text has lone high bytes and no valid multi-byte characters).
+    repaired = data.decode("utf-8", errors="replace")
+    damaged = repaired.count("\ufffd") - data.count("\ufffd".encode())
+    if damaged > MAX_REPLACED_SHARE * len(repaired):
         return None
-    multibyte = sum(1 for c in escaped if ord(c) > 127) - sum(len(run) for run in runs)
-    if multibyte < damaged and not all(_CUT_SEQUENCE.fullmatch(run) for run in runs):
+    multibyte = len(repaired) - len(repaired.encode("ascii", errors="ignore")) - damaged
+    if multibyte < damaged and not _only_cut_sequences(data):
         return None
-    return f"utf-8 ({damaged} invalid byte sequences replaced)", _UNDECODED_RUN.sub("\ufffd", escaped)
+    return f"utf-8 ({damaged} invalid byte sequences replaced)", repaired
+
+
+def _only_cut_sequences(data: bytes) -> bool:
+    for high in _HIGH_BYTES.findall(data):
+        escaped = high.decode("utf-8", errors="surrogateescape")
+        if not all(_CUT_SEQUENCE.fullmatch(run) for run in _UNDECODED_RUN.findall(escaped)):
+            return False
+    return True
 
 
 def _cp1258_text(data: bytes) -> str | None:
-    """The text of `data` as Windows-1258 when it reads as Vietnamese, composed (NFC); else None.
-
-    charset-normalizer ranks cp1258 among look-alike Western code pages; Vietnamese is recognised
-    by its tone marks, each right after a vowel, plus a second sign (another mark or ă ơ ư đ).
-    """
+    """The text of `data` as Windows-1258 when it reads as Vietnamese, composed (NFC); else None."""
+    # charset-normalizer ranks cp1258 among look-alike Western code pages; Vietnamese is recognised
+    # by its tone marks, each right after a vowel, plus a second sign (another mark or ă ơ ư đ).
     try:
         text = data.decode("cp1258")
     except UnicodeDecodeError:

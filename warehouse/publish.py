@@ -108,6 +108,8 @@ def _undo(publish_dir: Path, run_id: str, *, previous: str | None, swapped: bool
     try:
         if swapped and previous is not None:
             _swap_link(publish_dir / "current", Path(previous))
+        elif swapped:
+            (publish_dir / "current").unlink(missing_ok=True)
         if replaced.exists():
             shutil.rmtree(final, ignore_errors=True)
             os.replace(replaced, final)

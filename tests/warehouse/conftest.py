@@ -45,10 +45,8 @@ SMART_QUOTES = "The director said: \u201cInvestment rose 12% \u2013 a record\u20
 
 
 def cp1258(text: str) -> bytes:
-    """`text` as Windows-1258 writes it: vowels with a tone become a base letter plus a combining tone mark.
-
-    Python's codec only maps the code page's own characters, so `"ễ".encode("cp1258")` fails.
-    """
+    """`text` as Windows-1258 writes it: a toned vowel becomes a base letter plus a combining tone mark."""
+    # Python's codec only maps the code page's own characters, so `"ễ".encode("cp1258")` fails.
     out = bytearray()
     for char in text:
         try:
@@ -78,8 +76,11 @@ def png() -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0\xff\0\0")) + chunk(
-        b"IEND", b""
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0\xff\0\0"))
+        + chunk(b"IEND", b"")
     )
 
 

@@ -58,8 +58,9 @@ def test_decoded_texts_are_stored_right(ingest, hostile_landing: dict[str, str],
             assert stored[path] == (ingest.landing / path).read_text(encoding="utf-8")
 
 
-def test_odd_file_names_are_stored_verbatim(ingest, hostile_landing: dict[str, str], odd_names: list[str],
-                                            warehouse_con) -> None:
+def test_odd_file_names_are_stored_verbatim(
+    ingest, hostile_landing: dict[str, str], odd_names: list[str], warehouse_con
+) -> None:
     ingest()
 
     paths = {r[0] for r in _rows(warehouse_con, "select source_path from raw.sources")}
@@ -82,7 +83,9 @@ def test_good_articles_are_the_same_with_or_without_bad_files(
     db.create_schemas(clean)
     ingest_landing(clean, clean_landing, run_id="clean", now=ingest.now, max_bytes=1_000_000)
 
-    sql = "select source_path, doc_id, sha256, encoding, text from raw.documents where source_path in (select unnest(?))"
+    sql = (
+        "select source_path, doc_id, sha256, encoding, text from raw.documents where source_path in (select unnest(?))"
+    )
     assert sorted(_rows(warehouse_con, sql, [seeds])) == sorted(_rows(clean, sql, [seeds]))
     clean.close()
 
@@ -103,21 +106,31 @@ def test_same_content_under_two_names_is_one_document_two_sources(ingest, write_
 def test_reingesting_unchanged_files_changes_nothing(ingest, hostile_landing: dict[str, str], warehouse_con) -> None:
     ingest()
     documents = _rows(warehouse_con, "select * from raw.documents order by doc_id")
-    sources = _rows(warehouse_con, "select source_path, doc_id, size_bytes, mtime_ns, first_seen_at, superseded_at, "
-                                   "deleted_at from raw.sources order by all")
+    sources = _rows(
+        warehouse_con,
+        "select source_path, doc_id, size_bytes, mtime_ns, first_seen_at, superseded_at, "
+        "deleted_at from raw.sources order by all",
+    )
 
     log = ingest()
 
     expected = {p: "rejected" if s == "rejected" else "unchanged" for p, s in hostile_landing.items()}
     assert _statuses(log) == expected
     assert _rows(warehouse_con, "select * from raw.documents order by doc_id") == documents
-    assert _rows(warehouse_con, "select source_path, doc_id, size_bytes, mtime_ns, first_seen_at, superseded_at, "
-                                "deleted_at from raw.sources order by all") == sources
+    assert (
+        _rows(
+            warehouse_con,
+            "select source_path, doc_id, size_bytes, mtime_ns, first_seen_at, superseded_at, "
+            "deleted_at from raw.sources order by all",
+        )
+        == sources
+    )
     assert _rows(warehouse_con, "select distinct last_seen_at from raw.sources") == [(ingest.now,)]
 
 
-def test_changed_file_supersedes_its_source_and_keeps_both_versions(ingest, seeds: list[str], write_file,
-                                                                     warehouse_con) -> None:
+def test_changed_file_supersedes_its_source_and_keeps_both_versions(
+    ingest, seeds: list[str], write_file, warehouse_con
+) -> None:
     first = ingest()
     old_doc = first.filter(source_path=seeds[0])["doc_id"].item()
     path = ingest.landing / seeds[0]
@@ -143,9 +156,8 @@ def test_touched_file_with_the_same_content_is_unchanged(ingest, seeds: list[str
     log = ingest()
 
     assert set(log["status"]) == {"unchanged"}
-    assert _rows(warehouse_con, "select mtime_ns, superseded_at from raw.sources where source_path = ?", [seeds[1]]) == [
-        (path.stat().st_mtime_ns, None)
-    ]
+    row = _rows(warehouse_con, "select mtime_ns, superseded_at from raw.sources where source_path = ?", [seeds[1]])
+    assert row == [(path.stat().st_mtime_ns, None)]
     assert _rows(warehouse_con, "select count(*) from raw.documents") == [(5,)]
 
 
@@ -206,7 +218,12 @@ def test_file_changing_while_read_is_rejected_not_half_ingested(
     ],
 )
 def test_failure_mid_ingest_leaves_raw_as_before(
-    ingest, seeds: list[str], write_file, raw_snapshot, monkeypatch: pytest.MonkeyPatch, where: str,
+    ingest,
+    seeds: list[str],
+    write_file,
+    raw_snapshot,
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
     error: type[BaseException],
 ) -> None:
     ingest()
@@ -243,8 +260,14 @@ def test_batches_are_bounded_by_bytes(ingest, seeds: list[str], monkeypatch: pyt
     monkeypatch.setattr(ingest_module, "READ_BATCH_BYTES", 15_000)
     progress = []
 
-    log = ingest_landing(ingest.con, ingest.landing, run_id="r", now=ingest.now, max_bytes=100_000,
-                         progress=lambda done, total: progress.append((done, total)))
+    log = ingest_landing(
+        ingest.con,
+        ingest.landing,
+        run_id="r",
+        now=ingest.now,
+        max_bytes=100_000,
+        progress=lambda done, total: progress.append((done, total)),
+    )
 
     assert set(log["status"]) == {"new"}
     assert len(progress) >= 3 and progress[-1] == (5, 5)

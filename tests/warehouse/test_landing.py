@@ -74,7 +74,7 @@ def test_damaged_utf8_is_kept_with_the_damage_marked(tmp_path: Path, samples: di
     assert doc.rejection is None
     assert doc.encoding is not None and doc.encoding.startswith("utf-8") and "2 invalid" in doc.encoding
     assert doc.text is not None and doc.text.count("\ufffd") == 2
-    assert doc.text == data.decode("utf-8", errors="replace").replace("\ufffd\ufffd", "\ufffd")
+    assert doc.text == data.decode("utf-8", errors="replace")
     assert "Nguyễn Văn Lợi" in doc.text
 
 

@@ -12,15 +12,16 @@ from warehouse import db
 from warehouse.readonly import QueryRefused, run_query
 
 
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
-    """A closed warehouse file with one small mart."""
-    path = tmp_path / "warehouse.duckdb"
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed warehouse file with one small mart (shared: every test checks it is left unchanged)."""
+    path = tmp_path_factory.mktemp("readonly") / "warehouse.duckdb"
     con = db.connect(path)
     db.create_schemas(con)
     con.execute("create table marts.dim_places (place_id varchar, name varchar, area_km2 double)")
     con.execute("insert into marts.dim_places values ('p1', 'Bình Dương', 2694.6), ('p2', 'Thủ Dầu Một', 118.9)")
     con.close()
+    duckdb.connect(str(path.with_name("other.duckdb"))).execute("create table t as select 42 as answer").close()
     return path
 
 
@@ -77,8 +78,7 @@ def test_read_only_forms_are_answered(warehouse: Path, sql: str) -> None:
     ],
 )
 def test_anything_but_reading_the_warehouse_is_refused(warehouse: Path, tmp_path: Path, sql: str, message: str) -> None:
-    other = tmp_path / "other.duckdb"
-    duckdb.connect(str(other)).execute("create table t as select 42 as answer").close()
+    other = warehouse.with_name("other.duckdb")
     sql = sql.replace("COPY_TARGET", str(tmp_path / "stolen.csv")).replace("ATTACH_TARGET", str(other))
     before = _digest(warehouse)
 
@@ -101,7 +101,7 @@ def test_refusal_messages_say_why(warehouse: Path) -> None:
 
 
 def test_bad_sql_is_a_refusal_not_a_crash(warehouse: Path) -> None:
-    with pytest.raises(QueryRefused, match="cannot parse|query failed"):
+    with pytest.raises(QueryRefused, match=r"cannot parse|query failed"):
         run_query(warehouse, "selec * frm nowhere")
     with pytest.raises(QueryRefused, match="query failed"):
         run_query(warehouse, "select * from marts.missing")
