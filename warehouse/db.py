@@ -101,6 +101,11 @@ def begin_build(path: Path, run_id: str, *, full_refresh: bool = False) -> Path:
         except WarehouseError:
             if not full_refresh:
                 raise
+        except OSError as exc:
+            work.unlink(missing_ok=True)
+            raise WarehouseError(
+                f"cannot copy the warehouse to start a run ({exc.strerror or exc}); free disk space beside {path}"
+            ) from exc
     con = connect(work)
     try:
         create_schemas(con)
