@@ -1,0 +1,109 @@
+"""The SQL models on a real DuckDB file: grains, keys and the article identity rule."""
+
+import re
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.conftest import REFERENCE, SEEDS
+from transforms.extract import EXTRACTOR_VERSION, collect_all, extract_documents
+from warehouse import db, models, staging
+from warehouse.ingest import ingest_landing
+from warehouse.reference import load_vocabulary
+
+NOW = datetime(2026, 11, 23, 12, 0)
+
+
+def _build(landing: Path, warehouse: Path) -> None:
+    """ingest → extract → staging → marts, without Prefect."""
+    work = db.begin_build(warehouse, "test")
+    con = db.connect(work)
+    try:
+        ingest_landing(con, landing, run_id="test", now=NOW, max_bytes=10_000_000)
+        models.load_reference(con, REFERENCE)
+        doc_ids = staging.documents_to_extract(con, EXTRACTOR_VERSION, full_refresh=False)
+        docs = pl.from_arrow(staging.fetch_documents(con, doc_ids))
+        frames = collect_all(extract_documents(docs.lazy(), load_vocabulary(REFERENCE)))
+        staging.load_staging(con, frames, doc_ids, version=EXTRACTOR_VERSION, now=NOW)
+        models.build_marts(con)
+    finally:
+        con.close()
+    db.commit_build(work, warehouse)
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("models")
+    landing = root / "landing"
+    shutil.copytree(SEEDS, landing)
+    # The same article scraped again with other CMS debris: a different file content, one article.
+    original = (landing / "002_20242fb28684d17e.txt").read_text(encoding="utf-8")
+    rescraped = re.sub(r"Views:\s+292", "Views: 1,017", original)
+    assert rescraped != original
+    (landing / "002_rescraped.txt").write_text(rescraped, encoding="utf-8")
+    path = root / "newsfacts.duckdb"
+    _build(landing, path)
+    return path
+
+
+def _query(path: Path, sql: str) -> pl.DataFrame:
+    con = db.connect_read_only(path)
+    try:
+        return con.sql(sql).pl()
+    finally:
+        con.close()
+
+
+def test_documents_differing_only_in_debris_are_one_article(warehouse):
+    docs = _query(warehouse, "select count(*) as n from raw.documents")["n"][0]
+    articles = _query(warehouse, "select source_path, document_count from marts.dim_articles order by source_path")
+    assert docs == 6
+    assert articles.height == 5
+    assert articles.filter(pl.col("source_path").str.starts_with("002"))["document_count"].to_list() == [2]
+
+
+def test_facts_of_a_duplicate_article_are_not_counted_twice(warehouse):
+    duplicated = _query(
+        warehouse,
+        "select surface, count(*) as n from marts.fct_quantities where surface = '3,800 party members' "
+        "group by surface",
+    )
+    assert duplicated["n"].to_list() == [1]
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ("dim_articles", "article_id"),  # one row per article
+        ("fct_quantities", "fact_id"),  # one row per numeric mention
+        ("dim_people", "person_id"),  # one row per person
+        ("fct_person_roles", "role_id"),  # one row per titled mention
+        ("fct_document_refs", "ref_id"),  # one row per document mention
+        ("fct_events", "event_id"),  # one row per event mention
+        ("dim_places", "place_id"),  # one row per province or city
+    ],
+)
+def test_key_is_unique_and_present(warehouse, table, key):
+    stats = _query(warehouse, f"select count(*) as n, count(distinct {key}) as d, count({key}) as c from marts.{table}")
+    n, distinct, present = stats.row(0)
+    assert n > 0 and n == distinct == present
+
+
+def test_one_person_across_articles(warehouse):
+    people = _query(warehouse, "select name, article_count from marts.dim_people where name = 'Ta Ngoc Tan'")
+    assert people.rows() == [("Ta Ngoc Tan", 2)]
+
+
+def test_every_fact_leads_back_to_its_article_and_sentence(warehouse):
+    orphans = _query(
+        warehouse,
+        """
+        select q.fact_id from marts.fct_quantities q
+        left join marts.dim_articles a using (article_id)
+        where a.article_id is null or position(q.surface in q.sentence) = 0
+        """,
+    )
+    assert orphans.height == 0
