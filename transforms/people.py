@@ -21,6 +21,9 @@ _TITLE_END = (
     r"|\s+(?:said|spoke|gave|made|took|held|led|met|sent|wrote|told|urged|noted|pointed|cum\s+\p{Ll})\b)"
 )
 _TITLE = r"(?:No\.\s*\d+|[^;:.()])+?"
+# Lower-case words that carry a title on after a comma: "..., member of", "..., cum Rector".
+_CONTINUATION = "member|cum|head|deputy|vice|former|standing|permanent|concurrently|chairman|secretary|director"
+_MAX_CONTINUATIONS = 2
 
 
 def person_pattern(vocab: Vocabulary) -> str:
@@ -98,8 +101,20 @@ def _mentions(base: pl.LazyFrame, pattern: str, *, title_first: bool) -> pl.Lazy
     for missing in ("hon", "sep", "end"):
         if missing not in parts.collect_schema().names():
             parts = parts.with_columns(pl.lit(None, pl.String).alias(missing))
+    parts = parts.with_columns(_kept=kept_len, _m=pl.col("_m"))
+    if not title_first:
+        # "..., Permanent Deputy Secretary, cum Rector of ...": a lower-case title word after a comma
+        # continues the title, where any other lower-case clause ends it.
+        continuation = rf"^(,\s+(?:{_CONTINUATION})\b{_TITLE})(?:{_TITLE_END})"
+        for _ in range(_MAX_CONTINUATIONS):
+            extra = pl.col("sentence").str.slice(pl.col("match_start") + pl.col("_kept")).str.extract(continuation, 1)
+            parts = parts.with_columns(_extra=pl.when(pl.col("title").is_not_null()).then(extra)).with_columns(
+                title=pl.concat_str("title", pl.col("_extra").fill_null("")),
+                _m=pl.concat_str(pl.col("_m").str.slice(0, pl.col("_kept")), pl.col("_extra").fill_null("")),
+                _kept=pl.col("_kept") + pl.col("_extra").str.len_chars().fill_null(0),
+            )
     return parts.with_columns(
-        surface=pl.col("_m").str.slice(0, kept_len).str.strip_chars_end(" ,"),
+        surface=pl.col("_m").str.slice(0, pl.col("_kept")).str.strip_chars_end(" ,"),
         _in_parens=in_parens,
         title_first=pl.lit(title_first),
     ).with_columns(

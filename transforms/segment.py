@@ -17,7 +17,7 @@ SENTENCE = rf"{_TOKEN}*(?:[.!?]+[\"”’)\]]*\s*|$)"
 
 
 def split_sentences(lines: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per sentence of content lines: `doc_id, sentence_no, line_no, line_kind, char_start, char_end, sentence`."""
+    """One row per sentence of content lines, with its line, kind and offsets into the original text."""
     pieces = (
         lines.filter(pl.col("line_kind").is_in(CONTENT_KINDS))
         .with_columns(_piece=pl.col("line").str.extract_all(SENTENCE))
