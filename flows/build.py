@@ -13,20 +13,14 @@ from warehouse import db, models
 @task(name="load-reference-tables", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def load_reference(work: Path, reference_dir: Path) -> list[str]:
     """Replace the reference schema with the curated CSVs."""
-    con = db.connect(work)
-    try:
+    with db.session(work) as con:
         return models.load_reference(con, reference_dir)
-    finally:
-        con.close()
 
 
 @task(name="build-marts", cache_policy=NO_CACHE)
 def build_marts(work: Path) -> dict[str, int]:
     """Rebuild every mart from staging in one transaction."""
-    con = db.connect(work)
-    try:
+    with db.session(work) as con:
         counts = models.build_marts(con)
-    finally:
-        con.close()
     get_run_logger().info("marts built: %s", ", ".join(f"{n} {c:,}" for n, c in counts.items()))
     return counts

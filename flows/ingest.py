@@ -17,8 +17,7 @@ from warehouse.ingest import ingest_landing as load_landing
 def ingest_landing(work: Path, source: Path, run_id: str, now: datetime, max_file_bytes: int) -> pl.DataFrame:
     """Read new and changed files of the landing folder into raw; returns the ingest log."""
     logger = get_run_logger()
-    con = db.connect(work)
-    try:
+    with db.session(work) as con:
         log = load_landing(
             con,
             source,
@@ -27,8 +26,6 @@ def ingest_landing(work: Path, source: Path, run_id: str, now: datetime, max_fil
             max_bytes=max_file_bytes,
             progress=lambda done, total: logger.info("read %s of %s new or changed files", f"{done:,}", f"{total:,}"),
         )
-    finally:
-        con.close()
     counts = dict(log.group_by("status").len().iter_rows())
     logger.info("landing folder %s: %s", source, ", ".join(f"{n:,} {s}" for s, n in sorted(counts.items())) or "empty")
     for row in log.filter(pl.col("status") == "rejected").iter_rows(named=True):

@@ -36,8 +36,7 @@ def begin_build(warehouse: Path, run_id: str, full_refresh: bool) -> Path:
 @task(name="commit-warehouse-build", cache_policy=NO_CACHE)
 def commit_build(work: Path, warehouse: Path, run_id: str, started_at: datetime, summary: dict) -> None:
     """Record the run and swap the build in as the warehouse."""
-    con = db.connect(work)
-    try:
+    with db.session(work) as con:
         con.execute(
             "insert or replace into raw.runs values (?, ?, ?, ?, ?, ?)",
             [
@@ -49,8 +48,6 @@ def commit_build(work: Path, warehouse: Path, run_id: str, started_at: datetime,
                 json.dumps(summary, default=str),
             ],
         )
-    finally:
-        con.close()
     db.commit_build(work, warehouse)
 
 

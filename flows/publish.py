@@ -16,8 +16,7 @@ from warehouse.publish import publish
 @task(name="publish-parquet", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def publish_marts(work: Path, publish_dir: Path, run_id: str, now: datetime, only_ok: bool, keep: int) -> dict:
     """Write the marts as Parquet and swap the publication in; returns the manifest."""
-    con = db.connect(work)
-    try:
+    with db.session(work) as con:
         manifest = publish(
             con,
             publish_dir,
@@ -27,8 +26,6 @@ def publish_marts(work: Path, publish_dir: Path, run_id: str, now: datetime, onl
             keep=keep,
             extra={"extractor_version": EXTRACTOR_VERSION},
         )
-    finally:
-        con.close()
     rows = sum(t["rows"] for t in manifest["tables"].values())
     get_run_logger().info(
         "published %s tables (%s rows) to %s", len(manifest["tables"]), f"{rows:,}", publish_dir / "current"

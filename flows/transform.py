@@ -18,12 +18,9 @@ from warehouse import db, staging
 @task(name="list-documents-to-extract", cache_policy=NO_CACHE)
 def list_documents_to_extract(work: Path, full_refresh: bool) -> list[str]:
     """Current documents whose staging rows are missing or from an older extractor version."""
-    con = db.connect(work)
-    try:
+    with db.session(work) as con:
         pruned = staging.prune_staging(con)
         doc_ids = staging.documents_to_extract(con, EXTRACTOR_VERSION, full_refresh=full_refresh)
-    finally:
-        con.close()
     logger = get_run_logger()
     if pruned:
         logger.info("dropped staging rows of %s documents no longer in the landing folder", f"{pruned:,}")
@@ -33,11 +30,8 @@ def list_documents_to_extract(work: Path, full_refresh: bool) -> list[str]:
 @task(name="fetch-documents", cache_policy=NO_CACHE)
 def fetch_documents(work: Path, doc_ids: list[str]) -> pa.Table:
     """The text of a batch of documents."""
-    con = db.connect(work)
-    try:
+    with db.session(work) as con:
         return staging.fetch_documents(con, doc_ids)
-    finally:
-        con.close()
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
@@ -50,15 +44,12 @@ def extract_batch(docs: pa.Table, vocab: Vocabulary) -> dict[str, pa.Table]:
 @task(name="load-staging", cache_policy=NO_CACHE)
 def load_staging(work: Path, tables: dict[str, pa.Table], doc_ids: list[str], now: datetime) -> dict[str, int]:
     """Replace the staging rows of a batch."""
-    con = db.connect(work)
-    try:
+    with db.session(work) as con:
         con.execute("begin transaction")
         counts = staging.load_staging(
             con, {n: pl.from_arrow(t) for n, t in tables.items()}, doc_ids, version=EXTRACTOR_VERSION, now=now
         )
         con.execute("commit")
-    finally:
-        con.close()
     return counts
 
 

@@ -28,14 +28,11 @@ def run_suites(
     reference = {name: read_reference(reference_dir, name) for name in SUITE_REFERENCE_TABLES}
     debris = vocab.patterns("widget") + vocab.patterns("media") + vocab.patterns("cms_field")
     checks = all_checks(reference, debris, as_of)
-    con = db.connect(work)
-    try:
+    with db.session(work) as con:
         frames = quality.build_check_tables(con)
         results, flags = run_checks(frames, checks, docs_dir)
         stored = quality.record_results(con, results, flags, checks, run_id=run_id, checked_at=checked_at)
         flagged = quality.apply_flags(con, run_id)
-    finally:
-        con.close()
     outcome = summarize(results, stored, flagged)
     logger = get_run_logger()
     logger.info("expectations: %s passed, %s failed; %s rows flagged", outcome["passed"], outcome["failed"], flagged)

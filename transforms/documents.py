@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.spans import find_spans
+from transforms.spans import find_parts
 from transforms.vocabulary import Vocabulary
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -41,10 +41,9 @@ def find_document_refs(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFra
         .select(pl.col("code").alias("_code"), pl.col("doc_type").alias("_code_type"))
         .unique("_code", keep="first")
     )
-    spans = find_spans(
+    parts = find_parts(
         sentences.select("doc_id", "sentence_no", "char_start", "sentence"), "sentence", pattern, match_col="surface"
     )
-    parts = spans.with_columns(pl.col("surface").str.extract_groups(f"^(?:{pattern})$").alias("_g")).unnest("_g")
     return (
         parts.with_columns(
             _code=pl.col("number").str.extract(r"^\d+-(\p{L}+)/"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.documents import MONTHS
-from transforms.spans import find_spans
+from transforms.spans import find_parts
 from transforms.vocabulary import Vocabulary
 
 # "On the morning of May 24", "on November 13", "On 24/5".
@@ -26,13 +26,12 @@ def find_events(sentences: pl.LazyFrame, articles: pl.LazyFrame, vocab: Vocabula
     """
     kinds = vocab.table("event_kinds")
     kind_re = r"(?i)\b(" + vocab.regex("event_kinds", "word")[3:-1] + r")\b"
-    dates = find_spans(
+    parts = find_parts(
         sentences.select("doc_id", "sentence_no", "char_start", "sentence"),
         "sentence",
         EVENT_DATE,
         match_col="date_text",
     )
-    parts = dates.with_columns(pl.col("date_text").str.extract_groups(f"^(?:{EVENT_DATE})$").alias("_g")).unnest("_g")
     published = articles.select("doc_id", pl.col("published_at").dt.date().alias("_pub"))
     month_no = pl.col("month").replace_strict(
         {m: i + 1 for i, m in enumerate(MONTHS.split("|"))}, default=None, return_dtype=pl.Int32

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.spans import alternation, find_spans
+from transforms.spans import alternation, find_parts
 from transforms.vocabulary import Vocabulary
 
 # One Vietnamese given-name syllable: capitalised, short ("Ngoc", "Thuy", "Đức").
@@ -89,8 +89,7 @@ def find_people(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
 
 
 def _mentions(base: pl.LazyFrame, pattern: str, *, title_first: bool) -> pl.LazyFrame:
-    spans = find_spans(base, "sentence", pattern, match_col="_m")
-    parts = spans.with_columns(pl.col("_m").str.extract_groups(f"^(?:{pattern})$").alias("_g")).unnest("_g")
+    parts = find_parts(base, "sentence", pattern, match_col="_m")
     if title_first:
         kept_len = pl.col("_m").str.len_chars()
         in_parens = pl.lit(False)

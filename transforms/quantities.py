@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.spans import alternation, find_spans
+from transforms.spans import alternation, find_parts, find_spans
 from transforms.vocabulary import Vocabulary
 
 # Digits grouped the English way (2,717.5), the Vietnamese way (1.000.000,5) or plain.
@@ -66,13 +66,12 @@ def _parse_number(col: str) -> pl.Expr:
 def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     """Raw numeric mentions with parsed parts; bare numbers (years, dates, codes) are dropped."""
     pattern = quantity_pattern(vocab)
-    mentions = find_spans(
+    parts = find_parts(
         sentences.select("doc_id", "sentence_no", "char_start", "sentence"),
         "sentence",
         pattern,
         match_col="surface",
     )
-    parts = mentions.with_columns(pl.col("surface").str.extract_groups(f"^(?:{pattern})$").alias("_g")).unnest("_g")
     scales = vocab.table("scale_words").select(
         pl.col("word").str.to_lowercase().alias("_scale_key"),
         pl.col("factor").cast(pl.Float64).alias("_factor"),

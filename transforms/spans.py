@@ -49,3 +49,9 @@ def find_spans(
         .filter(pl.col(match_col).str.len_chars() > 0)
         .drop("_text_row", "_pieces", "_piece_len")
     )
+
+
+def find_parts(frame: pl.LazyFrame, text_col: str, pattern: str, *, match_col: str = "match") -> pl.LazyFrame:
+    """`find_spans`, plus one column per named group of `pattern` holding that part of the match."""
+    spans = find_spans(frame, text_col, pattern, match_col=match_col)
+    return spans.with_columns(pl.col(match_col).str.extract_groups(f"^(?:{pattern})$").alias("_parts")).unnest("_parts")

@@ -39,6 +39,16 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
         raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
 
 
+@contextmanager
+def session(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to a build file, closed when the block ends."""
+    con = connect(path)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
 def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the last completed warehouse."""
     if not path.exists():
