@@ -18,7 +18,7 @@ def document_pattern(vocab: Vocabulary) -> str:
     """Regex of a numbered document mention, with named groups."""
     types = vocab.regex("document_types", "doc_type")
     return (
-        rf"(?P<doc_type>{types})\s+(?:(?:No|no|Number|number)\.?\s*)?(?P<number>{DOC_NUMBER})\b"
+        rf"(?P<doc_type>{types})\s+(?:(?:No|no|Number|number)\.?\s*)?(?P<number>{DOC_NUMBER})(?-u:\b)"
         rf"(?:,?\s+(?:dated|issued on|of)\s+(?P<date>{DATE_WRITTEN}))?"
     )
 

@@ -10,9 +10,9 @@ from transforms.vocabulary import Vocabulary
 
 # "On the morning of May 24", "on November 13", "On 24/5".
 EVENT_DATE = (
-    rf"\b(?:[Oo]n\s+)?(?:the\s+(?:morning|afternoon|evening|night)\s+of\s+)?"
+    rf"(?-u:\b)(?:[Oo]n\s+)?(?:the\s+(?:morning|afternoon|evening|night)\s+of\s+)?"
     rf"(?:(?P<month>{MONTHS})\s+(?P<day>\d{{1,2}})(?:,?\s+(?P<year>\d{{4}}))?"
-    rf"|(?P<dday>\d{{1,2}})/(?P<dmonth>\d{{1,2}})(?:/(?P<dyear>\d{{4}}))?)\b"
+    rf"|(?P<dday>\d{{1,2}})/(?P<dmonth>\d{{1,2}})(?:/(?P<dyear>\d{{4}}))?)(?-u:\b)"
 )
 # "..., in Thu Dau Mot City," / "..., at the Provincial Administration Center,".
 _PLACE_AFTER = r"^,?\s+(?:in|at)\s+(?:the\s+)?((?:\p{Lu}[\p{L}'’\-]*\s*)+)"
@@ -25,7 +25,7 @@ def find_events(sentences: pl.LazyFrame, articles: pl.LazyFrame, vocab: Vocabula
     written, is the publication year (the previous one if that date would be after publication).
     """
     kinds = vocab.table("event_kinds")
-    kind_re = r"(?i)\b(" + vocab.regex("event_kinds", "word")[3:-1] + r")\b"
+    kind_re = r"(?i)(?-u:\b)(" + vocab.regex("event_kinds", "word")[3:-1] + r")(?-u:\b)"
     parts = find_parts(
         sentences.select("doc_id", "sentence_no", "char_start", "sentence"),
         "sentence",

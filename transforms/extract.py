@@ -20,10 +20,12 @@ EXTRACTOR_VERSION = "2026.11.23-1"
 
 def extract_documents(docs: pl.LazyFrame, vocab: Vocabulary) -> dict[str, pl.LazyFrame]:
     """Staging frames for a batch of documents (`doc_id`, `text`), keyed by table name."""
-    lines = classify_lines(split_lines(docs), vocab)
-    sentences = split_sentences(lines)
-    mentions = find_places(sentences, vocab)
-    places = article_places(mentions)
+    # Lines, sentences and place mentions feed several tables: cache() makes polars compute each
+    # once per collect instead of once per consumer.
+    lines = classify_lines(split_lines(docs), vocab).cache()
+    sentences = split_sentences(lines).cache()
+    mentions = find_places(sentences, vocab).cache()
+    places = article_places(mentions).cache()
     articles = build_articles(lines, places)
     quantities = find_quantities(sentences, vocab)
     quantities = assign_metrics(quantities, sentences, vocab)

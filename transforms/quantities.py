@@ -9,7 +9,7 @@ from transforms.vocabulary import Vocabulary
 
 # Digits grouped the English way (2,717.5), the Vietnamese way (1.000.000,5) or plain.
 NUMBER = r"\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-YEAR_SPAN = r"\b(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?\b"
+YEAR_SPAN = r"(?-u:\b)(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?(?-u:\b)"
 # Metric keywords further back than this are about another figure of the sentence.
 CONTEXT_CHARS = 120
 # A plain integer in this span after "in", "by"... is a year, not a count ("in 2022 enterprises").
@@ -31,7 +31,7 @@ def _unit_regex(surfaces: list[str]) -> str:
     # Word-like units need a boundary ("ha" is not the start of "have"); symbols do not.
     body = alternation(surfaces)[3:-1].split("|")
     # "²" is alphanumeric to Python but not a word character to the regex engine: "km²\b" never matched.
-    bounded = [p + r"\b" if p[-1].isalpha() or p[-1].isdecimal() else p for p in body]
+    bounded = [p + r"(?-u:\b)" if p[-1].isalpha() or p[-1].isdecimal() else p for p in body]
     return "(?:" + "|".join(bounded) + ")"
 
 
@@ -43,12 +43,12 @@ def quantity_pattern(vocab: Vocabulary) -> str:
     word = r"[\p{L}][\p{L}'’\-]*"
     return (
         # Case-insensitive: a qualifier often opens the sentence ("More than 500 delegates ...").
-        rf"(?:\b(?P<qual>(?i:{vocab.regex('qualifiers', 'phrase')}))\s+)?"
-        rf"(?:(?P<cur>{alternation(before)})\s?(?P<num_a>{NUMBER})|\b(?P<num_b>{NUMBER}))"
+        rf"(?:(?-u:\b)(?P<qual>(?i:{vocab.regex('qualifiers', 'phrase')}))\s+)?"
+        rf"(?:(?P<cur>{alternation(before)})\s?(?P<num_a>{NUMBER})|(?-u:\b)(?P<num_b>{NUMBER}))"
         rf"(?:\s*[-–]\s*(?P<num_hi>{NUMBER}))?"
-        rf"(?:\s*(?P<scale>{vocab.regex('scale_words', 'word')})\b\.?)?"
-        rf"(?:\s*(?P<unit>{_unit_regex(after)})|\s+(?P<noun>(?:{word}\s+){{0,3}}{word}s)\b)?"
-        rf"(?P<per>(?:\s*(?:/|per\s)\s*{vocab.regex('per_words', 'word')}\b)*)"
+        rf"(?:\s*(?P<scale>{vocab.regex('scale_words', 'word')})(?-u:\b)\.?)?"
+        rf"(?:\s*(?P<unit>{_unit_regex(after)})|\s+(?P<noun>(?:{word}\s+){{0,3}}{word}s)(?-u:\b))?"
+        rf"(?P<per>(?:\s*(?:/|per\s)\s*{vocab.regex('per_words', 'word')}(?-u:\b))*)"
     )
 
 
@@ -209,7 +209,7 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
         )
         .join(unit_dims.lazy(), on="unit", how="left")
     )
-    keyword_re = "(?i)\\b" + vocab.regex("metric_keywords", "keyword") + "\\b"
+    keyword_re = "(?i)(?-u:\\b)" + vocab.regex("metric_keywords", "keyword") + "(?-u:\\b)"
     # "3.1 billion USD of FDI": a keyword right after the figure names it more surely than one before.
     after = (
         pl.col("sentence")

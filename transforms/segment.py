@@ -11,7 +11,7 @@ _ABBREVIATIONS = (
     "Assoc|Prof|Dr|Mr|Mrs|Ms|Mdm|MSc|M\\.Sc|Ph\\.D|PhD|No|no|Nos|Gen|Lt|Col|Maj|Capt|Sen"
     "|Rep|St|Ltd|Jr|Sr|vs|approx|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
-_TOKEN = rf"(?:\b(?:{_ABBREVIATIONS})\.|\s[A-Z]\.|\.\d|\.[ \t]*[a-z,;]|[^.!?])"
+_TOKEN = rf"(?:(?-u:\b)(?:{_ABBREVIATIONS})\.|\s[A-Z]\.|\.\d|\.[ \t]*[a-z,;]|[^.!?])"
 # Every position starts a match, so the matches tile the line and their lengths add up.
 SENTENCE = rf"{_TOKEN}*(?:[.!?]+[\"”’)\]]*\s*|$)"
 

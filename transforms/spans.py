@@ -27,27 +27,27 @@ def find_spans(
 ) -> pl.LazyFrame:
     """Rows of every non-overlapping match of `pattern` in `text_col`, with offsets.
 
-    Polars returns matches without positions, so the pattern is made to tile the
-    text: each piece is the gap before a match plus the match, and the running sum
-    of piece lengths (in characters, like DuckDB's `substr`) gives the offsets.
-    Adds `match_start`/`match_end` (relative to the text) and `match_no`.
+    Polars returns matches without positions, so the text is scanned twice: once for the
+    matches, once with a lazy prefix that makes the pieces tile the text (each piece is the
+    gap before a match plus the match). Both scans find the same matches in the same order,
+    so the running sum of piece lengths (in characters, like DuckDB's `substr`) is each
+    match's end. Adds `match_start`/`match_end` (relative to the text) and `match_no`.
     """
     tiled = f"(?s).*?(?:{pattern})"
-    anchored = f"(?s)^.*?({pattern})$"
+    plain = f"(?s)(?:{pattern})"
     return (
         frame.with_row_index("_text_row")
-        .with_columns(_pieces=pl.col(text_col).str.extract_all(tiled))
-        .with_columns(match_no=pl.int_ranges(0, pl.col("_pieces").list.len()))
-        .explode("_pieces", "match_no")
-        .filter(pl.col("_pieces").is_not_null())
         .with_columns(
-            _piece_len=pl.col("_pieces").str.len_chars(),
-            **{match_col: pl.col("_pieces").str.extract(anchored, 1)},
+            _pieces=pl.col(text_col).str.extract_all(tiled),
+            **{match_col: pl.col(text_col).str.extract_all(plain)},
         )
-        .with_columns(match_end=pl.col("_piece_len").cum_sum().over("_text_row"))
+        .with_columns(match_no=pl.int_ranges(0, pl.col("_pieces").list.len()))
+        .explode("_pieces", match_col, "match_no")
+        .filter(pl.col("_pieces").is_not_null())
+        .with_columns(match_end=pl.col("_pieces").str.len_chars().cum_sum().over("_text_row"))
         .with_columns(match_start=pl.col("match_end") - pl.col(match_col).str.len_chars())
         .filter(pl.col(match_col).str.len_chars() > 0)
-        .drop("_text_row", "_pieces", "_piece_len")
+        .drop("_text_row", "_pieces")
     )
 
 
