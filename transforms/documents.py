@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.spans import find_parts
+from transforms.spans import find_parts, with_digits
 from transforms.vocabulary import Vocabulary
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -42,7 +42,10 @@ def find_document_refs(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFra
         .unique("_code", keep="first")
     )
     parts = find_parts(
-        sentences.select("doc_id", "sentence_no", "char_start", "sentence"), "sentence", pattern, match_col="surface"
+        with_digits(sentences).select("doc_id", "sentence_no", "char_start", "sentence"),
+        "sentence",
+        pattern,
+        match_col="surface",
     )
     return (
         parts.with_columns(

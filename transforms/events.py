@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.documents import MONTHS
-from transforms.spans import find_parts
+from transforms.spans import find_parts, with_digits
 from transforms.vocabulary import Vocabulary
 
 # "On the morning of May 24", "on November 13", "On 24/5".
@@ -27,7 +27,7 @@ def find_events(sentences: pl.LazyFrame, articles: pl.LazyFrame, vocab: Vocabula
     kinds = vocab.table("event_kinds")
     kind_re = r"(?i)(?-u:\b)(" + vocab.regex("event_kinds", "word")[3:-1] + r")(?-u:\b)"
     parts = find_parts(
-        sentences.select("doc_id", "sentence_no", "char_start", "sentence"),
+        with_digits(sentences).select("doc_id", "sentence_no", "char_start", "sentence"),
         "sentence",
         EVENT_DATE,
         match_col="date_text",

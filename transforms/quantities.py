@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.spans import alternation, find_parts, find_spans
+from transforms.spans import alternation, find_parts, find_spans, with_digits
 from transforms.vocabulary import Vocabulary
 
 # Digits grouped the English way (2,717.5), the Vietnamese way (1.000.000,5) or plain.
@@ -67,7 +67,7 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     """Raw numeric mentions with parsed parts; bare numbers (years, dates, codes) are dropped."""
     pattern = quantity_pattern(vocab)
     parts = find_parts(
-        sentences.select("doc_id", "sentence_no", "char_start", "sentence"),
+        with_digits(sentences).select("doc_id", "sentence_no", "char_start", "sentence"),
         "sentence",
         pattern,
         match_col="surface",
@@ -257,7 +257,7 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
 def assign_periods(quantities: pl.LazyFrame, sentences: pl.LazyFrame) -> pl.LazyFrame:
     """Quantities with `period`: the year or span written nearest to the figure in its clause."""
     years = find_spans(
-        sentences.select("doc_id", "sentence_no", "sentence"), "sentence", YEAR_SPAN, match_col="_year"
+        with_digits(sentences).select("doc_id", "sentence_no", "sentence"), "sentence", YEAR_SPAN, match_col="_year"
     ).select("doc_id", "sentence_no", "_year", pl.col("match_start").alias("_ys"), pl.col("match_end").alias("_ye"))
     near = (
         quantities.select("doc_id", "sentence_no", "char_start", "match_start", "surface")

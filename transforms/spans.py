@@ -55,3 +55,8 @@ def find_parts(frame: pl.LazyFrame, text_col: str, pattern: str, *, match_col: s
     """`find_spans`, plus one column per named group of `pattern` holding that part of the match."""
     spans = find_spans(frame, text_col, pattern, match_col=match_col)
     return spans.with_columns(pl.col(match_col).str.extract_groups(f"^(?:{pattern})$").alias("_parts")).unnest("_parts")
+
+
+def with_digits(sentences: pl.LazyFrame) -> pl.LazyFrame:
+    """Sentences holding at least one digit: the only ones a figure, date or number can be in."""
+    return sentences.filter(pl.col("sentence").str.contains(r"[0-9]", literal=False))
