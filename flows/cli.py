@@ -91,10 +91,13 @@ def serve(
 ) -> None:
     """Register the `reingest` (scheduled) and `manual` deployments and serve them until stopped."""
     configure_prefect()
-    from flows.deployments import serve_deployments
+    from flows.deployments import ServeError, serve_deployments
 
     settings = Settings()
-    serve_deployments(settings, cron or settings.schedule_cron, timezone or settings.schedule_timezone)
+    try:
+        serve_deployments(settings, cron or settings.schedule_cron, timezone or settings.schedule_timezone)
+    except ServeError as exc:
+        _fail(str(exc))
 
 
 @app.command()

@@ -45,10 +45,10 @@ def serve_deployments(settings: Settings, cron: str, timezone: str) -> None:
     current = {name: read_switch_state(name) for name in (REINGEST, MANUAL)}
     deployments = build_deployments(settings, cron, timezone, current)
     reingest = current[REINGEST]
-    if reingest.paused or not reingest.schedule_active:
-        logger.warning(
-            "%s/%s stays paused as set in the UI; resume it there to run on schedule", newsfacts_pipeline.name, REINGEST
-        )
+    if reingest.paused:
+        logger.warning("%s stays paused as set in the UI; resume it there to re-ingest on schedule", REINGEST)
+    elif not reingest.schedule_active:
+        logger.warning("the schedule of %s stays off as set in the UI; switch it on there to use it", REINGEST)
     logger.info(
         "serving %s on %s (schedule %r, %s)", ", ".join(d.full_name for d in deployments), api_url, cron, timezone
     )
@@ -81,9 +81,10 @@ def read_switch_state(name: str) -> SwitchState:
             deployment = client.read_deployment_by_name(f"{newsfacts_pipeline.name}/{name}")
         except ObjectNotFound:
             return SwitchState()
-    ours = [s for s in deployment.schedules if s.slug == SCHEDULE_SLUG]
-    # Schedules from before slugs existed are replaced; a single one carries its switch over.
-    mine = ours or (deployment.schedules if len(deployment.schedules) == 1 else [])
+    # A schedule registered without a slug is replaced by ours on the server; it hands its switch over.
+    mine = [s for s in deployment.schedules if s.slug == SCHEDULE_SLUG] or [
+        s for s in deployment.schedules if s.slug is None
+    ]
     return SwitchState(paused=bool(deployment.paused), schedule_active=mine[0].active if mine else True)
 
 
@@ -127,4 +128,8 @@ def build_deployments(
         tags=TAGS,
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
+    for deployment in (reingest, manual):
+        # Said explicitly, so that serving detaches a deployment `prefect deploy` attached to a work pool:
+        # otherwise the pool's workers would pick up its runs too.
+        deployment.work_pool_name = None
     return [reingest, manual]
