@@ -20,6 +20,9 @@ from pathlib import Path
 import duckdb
 
 SQL_DIR = Path(__file__).parent
+# DuckDB takes 80 % of RAM by default; the pipeline shares the machine with polars and GX, and
+# DuckDB spills to disk beyond this.
+MEMORY_LIMIT = "1GB"
 SCHEMAS = ("raw", "reference", "staging", "marts", "quality")
 
 
@@ -34,7 +37,7 @@ class WarehouseBusy(WarehouseError):
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
     """A read-write connection to a build file (only the running pipeline writes)."""
     try:
-        return duckdb.connect(str(path))
+        return duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT})
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
 

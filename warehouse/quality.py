@@ -22,7 +22,10 @@ def build_check_tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame
     for name in CHECK_TABLES:
         sql = (SQL_DIR / "checks" / f"{name}.sql").read_text(encoding="utf-8")
         con.execute(f"create or replace table quality.{name} as\n{sql}")
-        frames[name] = con.sql(f"select * from quality.{name}").to_arrow_table().to_pandas()
+        # GX needs the tested columns, not the explanations: those are read back for failing rows only.
+        frames[name] = (
+            con.sql(f"select columns(lambda c: c not like 'msg_%') from quality.{name}").to_arrow_table().to_pandas()
+        )
     return frames
 
 
