@@ -24,3 +24,10 @@ def build_marts(work: Path) -> dict[str, int]:
         counts = models.build_marts(con)
     get_run_logger().info("marts built: %s", ", ".join(f"{n} {c:,}" for n, c in counts.items()))
     return counts
+
+
+@task(name="find-last-completed-run", cache_policy=NO_CACHE)
+def last_completed_run(work: Path) -> dict | None:
+    """What the last completed run built and published."""
+    with db.session(work) as con:
+        return models.last_completed_run(con)

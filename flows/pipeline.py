@@ -12,7 +12,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.build import build_marts, load_reference
+from flows.build import build_marts, last_completed_run, load_reference
 from flows.ingest import ingest_landing
 from flows.publish import publish_marts
 from flows.settings import Settings
@@ -20,6 +20,8 @@ from flows.transform import transform_documents
 from flows.validate import report_quality, run_suites
 from transforms.extract import EXTRACTOR_VERSION
 from warehouse import db
+from warehouse.models import inputs_fingerprint
+from warehouse.publish import read_manifest
 from warehouse.reference import load_vocabulary
 
 
@@ -100,26 +102,37 @@ def newsfacts_pipeline(
         work = begin_build(warehouse, run_id, full_refresh)
         try:
             log = ingest_landing(work, source, run_id, started_at, settings.max_file_bytes)
-            load_reference(work, settings.reference_dir)
-            extracted = transform_documents.with_options(task_runner=_task_runner(settings))(
-                work, vocab, started_at, settings.batch_docs, full_refresh
-            )
-            marts = build_marts(work)
-            quality = run_suites(
-                work, settings.reference_dir, run_id, datetime.now(), started_at.date(), settings.data_docs_dir
-            )
-            report_quality(quality)
-            summary = run_summary(log, extracted, marts, quality, warehouse, publish_dir)
-            if quality["blocking"]:
-                summary["status"] = "failed: quality gate"
+            fingerprint = inputs_fingerprint(settings.reference_dir, EXTRACTOR_VERSION, str(only_ok))
+            previous = last_completed_run(work)
+            if not full_refresh and nothing_changed(log, previous, fingerprint, publish_dir):
+                logger.info("nothing changed since run %s: marts, quality results and Parquet stay", previous["run_id"])
+                summary = {**previous, **run_summary(log, {}, previous["marts"], previous, warehouse, publish_dir)}
+                summary.pop("run_id", None)
+                summary.update(status="completed", published_files=0, unchanged_since=previous["run_id"])
                 commit_build(work, warehouse, run_id, started_at, summary)
-                raise QualityGateFailed(
-                    "not published: expectations of severity error failed: " + "; ".join(quality["blocking"])
+            else:
+                load_reference(work, settings.reference_dir)
+                extracted = transform_documents.with_options(task_runner=_task_runner(settings))(
+                    work, vocab, started_at, settings.batch_docs, full_refresh
                 )
-            manifest = publish_marts(work, publish_dir, run_id, started_at, only_ok, settings.keep_publications)
-            summary["published_files"] = sum(len(t["files"]) for t in manifest["tables"].values())
-            summary["status"] = "completed"
-            commit_build(work, warehouse, run_id, started_at, summary)
+                marts = build_marts(work)
+                quality = run_suites(
+                    work, settings.reference_dir, run_id, datetime.now(), started_at.date(), settings.data_docs_dir
+                )
+                report_quality(quality)
+                summary = run_summary(log, extracted, marts, quality, warehouse, publish_dir)
+                summary["inputs_fingerprint"] = fingerprint
+                if quality["blocking"]:
+                    summary["status"] = "failed: quality gate"
+                    commit_build(work, warehouse, run_id, started_at, summary)
+                    raise QualityGateFailed(
+                        "not published: expectations of severity error failed: " + "; ".join(quality["blocking"])
+                    )
+                manifest = publish_marts(work, publish_dir, run_id, started_at, only_ok, settings.keep_publications)
+                summary["published_files"] = sum(len(t["files"]) for t in manifest["tables"].values())
+                summary["published_run_id"] = run_id
+                summary["status"] = "completed"
+                commit_build(work, warehouse, run_id, started_at, summary)
         finally:
             db.abort_build(work)
     create_markdown_artifact(
@@ -128,6 +141,16 @@ def newsfacts_pipeline(
         description="What this run ingested, extracted, validated and published",
     )
     return summary
+
+
+def nothing_changed(log, previous: dict | None, fingerprint: str, publish_dir: Path) -> bool:
+    """Whether the last completed run's marts, checks and publication still hold for this one."""
+    if previous is None or previous.get("inputs_fingerprint") != fingerprint:
+        return False
+    if not set(log["status"].to_list()) <= {"unchanged", "rejected"}:
+        return False
+    manifest = read_manifest(publish_dir)
+    return manifest is not None and manifest["run_id"] == previous.get("published_run_id")
 
 
 def run_summary(log, extracted: dict, marts: dict, quality: dict, warehouse: Path, publish_dir: Path) -> dict:
@@ -143,8 +166,8 @@ def run_summary(log, extracted: dict, marts: dict, quality: dict, warehouse: Pat
         "documents_deleted": statuses.get("deleted", 0),
         "documents_extracted": extracted.get("documents", 0),
         "marts": marts,
-        "expectations_passed": quality["passed"],
-        "expectations_failed": quality["failed"],
+        "expectations_passed": quality.get("passed", quality.get("expectations_passed")),
+        "expectations_failed": quality.get("failed", quality.get("expectations_failed")),
         "rows_flagged": quality["rows_flagged"],
         "published_files": 0,
         "warehouse": str(warehouse),

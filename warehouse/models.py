@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import duckdb
@@ -51,3 +53,30 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         con.execute("rollback")
         raise
     return counts
+
+
+def inputs_fingerprint(reference_dir: Path, *extra: str) -> str:
+    """A hash of everything besides the documents that shapes the marts and their checks.
+
+    Reference tables, SQL models and the expectation suites: when none of them and no document
+    changed, a run has nothing to rebuild, validate or publish.
+    """
+    expectations_dir = SQL_DIR.parent / "expectations"
+    files = sorted(reference_dir.glob("*.csv")) + sorted(SQL_DIR.rglob("*.sql")) + sorted(expectations_dir.glob("*.py"))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    for value in extra:
+        digest.update(value.encode())
+    return digest.hexdigest()
+
+
+def last_completed_run(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The summary of the last run that completed and published, if any."""
+    rows = con.execute(
+        "select run_id, summary from raw.runs where status = 'completed' order by finished_at desc limit 1"
+    ).fetchall()
+    if not rows:
+        return None
+    return {"run_id": rows[0][0], **json.loads(rows[0][1])}

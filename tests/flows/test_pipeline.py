@@ -99,6 +99,9 @@ def test_second_run_changes_nothing(first_run, layout):
     again = newsfacts_pipeline(**layout)
     assert again["documents_unchanged"] == 5
     assert again["documents_new"] == again["documents_changed"] == again["documents_extracted"] == 0
+    # Nothing to rebuild, validate or publish: the last run's results stand.
+    assert again["unchanged_since"] and again["published_files"] == 0
+    assert again["marts"] == first_run["marts"]
     after = _table(layout["warehouse"], "select * exclude (quality_note) from marts.fct_quantities order by fact_id")
     assert_frame_equal(before, after)
 
