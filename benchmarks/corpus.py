@@ -28,17 +28,15 @@ CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 MB = 1_000_000
 GENERATOR_VERSION = 1
 
-MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
+_MONTH_WORDS = "January February March April May June July August September October November December"
+MONTHS = tuple(_MONTH_WORDS.split())
 # Given-name syllables recombined with the surnames; the samples' own syllables are added to these.
-GIVEN = (
-    "Van", "Thi", "Minh", "Hoang", "Quoc", "Ngoc", "Thanh", "Huu", "Duc", "Anh", "Dung", "Hai", "Lan",
-    "Mai", "Tuan", "Hung", "Phuong", "Thao", "Thuy", "Long", "Nam", "Son", "Trung", "Khanh", "Linh",
-    "Hieu", "Tam", "Binh", "Cuong", "Dat", "Giang", "Hanh", "Hoa", "Huong", "Kien", "Loc", "Nhung",
-    "Phuc", "Quang", "Tien", "Trang", "Vinh", "Xuan", "Yen", "Bao", "Chau", "Diep", "Hien", "Tri",
-)
+_GIVEN_WORDS = """
+    Van Thi Minh Hoang Quoc Ngoc Thanh Huu Duc Anh Dung Hai Lan Mai Tuan Hung Phuong Thao Thuy Long Nam Son
+    Trung Khanh Linh Hieu Tam Binh Cuong Dat Giang Hanh Hoa Huong Kien Loc Nhung Phuc Quang Tien Trang Vinh
+    Xuan Yen Bao Chau Diep Hien Tri
+"""
+GIVEN = tuple(_GIVEN_WORDS.split())
 # A capitalised word after these is an organisation or a place, not a person ("Thai Thuy District").
 _NOT_PERSON_AFTER = re.compile(
     r"^\s+(?:District|City|Province|Provincial|Party|Ward|Commune|Town|city|district|province|town|"

@@ -1,0 +1,237 @@
+"""Where the extraction's time goes: each transform step, each regex pass, and two cheaper plans.
+
+    python -m benchmarks.profile_extract --mb 20 --docs 500
+
+Steps are timed on materialised inputs (lines, then sentences), so each figure is that step's
+own cost. Regex passes compare, per pattern: a plain scan (`count_matches`), the tiled
+`extract_all` that `find_spans` runs, the whole `find_spans`, and the same scan with ASCII
+word boundaries, because Unicode `\\b` makes the regex engine leave its DFA on non-ASCII text.
+Variants re-run the unchanged transforms with the frames that several steps share (lines,
+sentences, place mentions) or every step's frame collected once per batch, and with `find_spans`
+locating matches with a second `extract_all` instead of a capture-group pass over every gap;
+each checks that every staging frame comes out identical to the pipeline's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from benchmarks import corpus
+from benchmarks.run import MB, RESULTS_DIR, ROOT, corpus_files, machine
+
+
+def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
+    """Best wall time of `repeat` calls, and the last result."""
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def ascii_boundaries(pattern: str) -> str:
+    r"""The pattern with `\b` as an ASCII word boundary."""
+    return re.sub(r"(?<!\\)\\b", r"(?-u:\\b)", pattern)
+
+
+def find_spans_two_scans(frame: pl.LazyFrame, text_col: str, pattern: str, *, match_col: str = "match") -> pl.LazyFrame:
+    """`transforms.spans.find_spans` with the matches taken from a plain `extract_all`.
+
+    The tiled and the plain scan enumerate the same leftmost-first matches, so the i-th piece
+    ends with the i-th match (explode fails loudly if the counts ever differ).
+    """
+    tiled = f"(?s).*?(?:{pattern})"
+    return (
+        frame.with_row_index("_text_row")
+        .with_columns(
+            _pieces=pl.col(text_col).str.extract_all(tiled),
+            _matches=pl.col(text_col).str.extract_all(f"(?s)(?:{pattern})"),
+        )
+        .with_columns(match_no=pl.int_ranges(0, pl.col("_pieces").list.len()))
+        .explode("_pieces", "_matches", "match_no")
+        .filter(pl.col("_pieces").is_not_null())
+        .with_columns(_piece_len=pl.col("_pieces").str.len_chars(), **{match_col: pl.col("_matches")})
+        .with_columns(match_end=pl.col("_piece_len").cum_sum().over("_text_row"))
+        .with_columns(match_start=pl.col("match_end") - pl.col(match_col).str.len_chars())
+        .filter(pl.col(match_col).str.len_chars() > 0)
+        .drop("_text_row", "_pieces", "_matches", "_piece_len")
+    )
+
+
+# Functions of transforms.extract whose frames are used more than once downstream.
+SHARED = ("classify_lines", "split_sentences", "find_places", "article_places")
+EVERY_STEP = (*SHARED, "build_articles", "find_quantities", "assign_metrics", "assign_periods", "assign_subjects")
+VARIANTS = (
+    ("as in the pipeline", (), False),
+    ("shared intermediates collected", SHARED, False),
+    ("every step collected", EVERY_STEP, False),
+    ("find_spans with two scans", (), True),
+    ("every step collected + two scans", EVERY_STEP, True),
+)
+
+
+@contextmanager
+def patched(staged: tuple[str, ...], two_scans: bool) -> Iterator[None]:
+    """The extraction's module globals swapped for the variant, restored afterwards."""
+    import importlib
+
+    extract = importlib.import_module("transforms.extract")
+    saved: list[tuple[Any, str, Any]] = []
+
+    def swap(module: Any, name: str, value: Any) -> None:
+        saved.append((module, name, getattr(module, name)))
+        setattr(module, name, value)
+
+    def materialised(fn: Callable[..., pl.LazyFrame]) -> Callable[..., pl.LazyFrame]:
+        return lambda *a, **k: fn(*a, **k).collect().lazy()
+
+    for name in staged:
+        swap(extract, name, materialised(getattr(extract, name)))
+    if two_scans:
+        for module in ("places", "quantities", "people", "documents", "events"):
+            swap(importlib.import_module(f"transforms.{module}"), "find_spans", find_spans_two_scans)
+    try:
+        yield
+    finally:
+        for module, name, value in reversed(saved):
+            setattr(module, name, value)
+
+
+def regex_pass(text: pl.LazyFrame, column: str, pattern: str, find_spans: Callable[..., pl.LazyFrame]) -> dict:
+    """Seconds of one pattern over one text column, four ways."""
+    col = pl.col(column)
+    return {
+        "count_matches_s": round(timed(lambda: text.select(col.str.count_matches(pattern)).collect())[0], 3),
+        "ascii_boundary_s": round(
+            timed(lambda: text.select(col.str.count_matches(ascii_boundaries(pattern))).collect())[0], 3
+        ),
+        "tiled_extract_all_s": round(
+            timed(lambda: text.select(col.str.extract_all(f"(?s).*?(?:{pattern})")).collect())[0], 3
+        ),
+        "find_spans_s": round(timed(lambda: find_spans(text, column, pattern, match_col="_m").collect())[0], 3),
+    }
+
+
+def same_frames(a: dict[str, pl.DataFrame], b: dict[str, pl.DataFrame]) -> bool:
+    """Every staging frame has the same rows (order aside)."""
+    return all(a[n].sort(a[n].columns).equals(b[n].sort(b[n].columns)) for n in a)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=20, help="corpus to take the batch from")
+    parser.add_argument("--docs", type=int, default=500, help="documents in the batch")
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each variant (the best is kept)")
+    args = parser.parse_args()
+
+    from transforms.articles import build_articles
+    from transforms.clean import classify_lines, split_lines
+    from transforms.documents import document_pattern, find_document_refs
+    from transforms.events import EVENT_DATE, find_events
+    from transforms.extract import collect_all, extract_documents
+    from transforms.people import find_people, person_pattern, title_before_pattern
+    from transforms.places import article_places, assign_subjects, find_places
+    from transforms.quantities import YEAR_SPAN, assign_metrics, assign_periods, find_quantities, quantity_pattern
+    from transforms.segment import SENTENCE, split_sentences
+    from transforms.spans import alternation, find_spans
+    from transforms.vocabulary import place_names
+    from warehouse.reference import load_vocabulary
+
+    corpus.generate(args.mb)
+    files = corpus_files(corpus.default_folder(args.mb))[: args.docs]
+    data = [p.read_bytes() for p in files]
+    mb = sum(len(d) for d in data) / MB
+    docs = pl.DataFrame({"doc_id": [p.stem for p in files], "text": [d.decode("utf-8") for d in data]})
+    vocab = load_vocabulary(ROOT / "seeds" / "reference")
+
+    variants = []
+    baseline: dict[str, pl.DataFrame] = {}
+    for label, staged, two_scans in VARIANTS:
+        with patched(staged, two_scans):
+            secs, out = timed(lambda: collect_all(extract_documents(docs.lazy(), vocab)), repeat=args.repeat)
+        baseline = baseline or out
+        variants.append({"variant": label, "seconds": round(secs, 3), "identical_output": same_frames(baseline, out)})
+    steps: dict[str, float] = {"whole extraction (collect_all)": variants[0]["seconds"]}
+    steps["split_lines + classify_lines"], lines = timed(
+        lambda: classify_lines(split_lines(docs.lazy()), vocab).collect()
+    )
+    steps["split_sentences"], sentences = timed(lambda: split_sentences(lines.lazy()).collect())
+    s = sentences.lazy()
+    steps["find_places"], mentions = timed(lambda: find_places(s, vocab).collect())
+    places = article_places(mentions.lazy()).collect()
+    steps["build_articles"], articles = timed(lambda: build_articles(lines.lazy(), places.lazy()).collect())
+    steps["find_quantities"], q = timed(lambda: find_quantities(s, vocab).collect())
+    steps["assign_metrics"], q2 = timed(lambda: assign_metrics(q.lazy(), s, vocab).collect())
+    steps["assign_periods"], q3 = timed(lambda: assign_periods(q2.lazy(), s).collect())
+    steps["assign_subjects"], _ = timed(lambda: assign_subjects(q3.lazy(), mentions.lazy(), places.lazy(), s).collect())
+    steps["find_people"], _ = timed(lambda: find_people(s, vocab).collect())
+    steps["find_document_refs"], _ = timed(lambda: find_document_refs(s, vocab).collect())
+    steps["find_events"], _ = timed(lambda: find_events(s, articles.lazy(), vocab).collect())
+
+    names = place_names(vocab.table("places"))
+    patterns = {
+        # split_sentences runs extract_all(SENTENCE) directly; its spans column is not used.
+        "sentence split (on lines)": SENTENCE,
+        "quantity": quantity_pattern(vocab),
+        "person (name - title)": person_pattern(vocab),
+        "person (title name)": title_before_pattern(vocab),
+        "place gazetteer": r"\b" + alternation(names["spelling"].to_list()) + r"\b",
+        "document reference": document_pattern(vocab),
+        "event date": EVENT_DATE,
+        "year span": YEAR_SPAN,
+    }
+    sentence_mb = sentences["sentence"].str.len_bytes().sum() / MB
+    passes = []
+    for name, pattern in patterns.items():
+        frame, column = (lines, "line") if name.startswith("sentence") else (sentences, "sentence")
+        passes.append({"pattern": name, **regex_pass(frame.lazy().select(column), column, pattern, find_spans)})
+
+    result = {
+        "machine": machine(),
+        "batch": {"documents": len(files), "mb": round(mb, 3), "sentence_mb": round(sentence_mb, 3)},
+        "steps_s": {k: round(v, 3) for k, v in steps.items()},
+        "regex_passes": passes,
+        "variants": variants,
+    }
+    whole = steps["whole extraction (collect_all)"]
+    print(
+        f"batch: {len(files)} documents, {mb:.2f} MB ({sentence_mb:.2f} MB of sentences), "
+        f"load {result['machine']['loadavg']}"
+    )
+    print(f"{'step':<34}{'seconds':>9}{'MB/s':>8}")
+    for name, secs in steps.items():
+        print(f"{name:<34}{secs:>9.2f}{mb / secs:>8.2f}")
+    print(
+        f"(sum of steps {sum(v for k, v in steps.items() if k != 'whole extraction (collect_all)'):.2f} s "
+        f"vs {whole:.2f} s whole)"
+    )
+    print(f"\n{'variant of the same transforms':<34}{'seconds':>9}{'MB/s':>8}{'speed-up':>10}  identical")
+    for v in variants:
+        print(
+            f"{v['variant']:<34}{v['seconds']:>9.2f}{mb / v['seconds']:>8.2f}{whole / v['seconds']:>9.1f}x  "
+            f"{v['identical_output']}"
+        )
+    print(f"\n{'regex pass':<28}{'count':>8}{'ascii-b':>10}{'tiled':>8}{'spans':>8}   (seconds)")
+    for p in passes:
+        print(
+            f"{p['pattern']:<28}{p['count_matches_s']:>8.2f}{p['ascii_boundary_s']:>10.2f}"
+            f"{p['tiled_extract_all_s']:>8.2f}{p['find_spans_s']:>8.2f}"
+        )
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    out = RESULTS_DIR / f"{time.strftime('%Y%m%dT%H%M%S')}-profile-extract.json"
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {Path(out).relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

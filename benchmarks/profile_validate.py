@@ -1,0 +1,98 @@
+"""Where the validation stage's time goes, on a warehouse the benchmark kept.
+
+    python -m benchmarks.run --mb 20 --skip extract --skip quantulum --keep-work
+    python -m benchmarks.profile_validate --warehouse /tmp/newsfacts-bench-20mb-XXXX/warehouse/newsfacts.duckdb
+
+Runs the body of the `run-expectation-suites` task step by step on a copy of the warehouse:
+Great Expectations once to warm up, then without and with Data Docs, then once more under
+cProfile; prints seconds per step and the functions with the most cumulative time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import shutil
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+from benchmarks.run import RESULTS_DIR, ROOT, machine
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warehouse", type=Path, required=True, help="a warehouse built by the pipeline")
+    parser.add_argument("--top", type=int, default=25, help="functions listed from the profile")
+    args = parser.parse_args()
+
+    steps: dict[str, float] = {}
+    t0 = time.perf_counter()
+    import great_expectations  # noqa: F401 - timed on its own: the first run of a process pays it
+
+    steps["import great_expectations"] = time.perf_counter() - t0
+
+    from expectations.runner import run_checks
+    from expectations.suites import all_checks
+    from flows.validate import SUITE_REFERENCE_TABLES
+    from warehouse import db, quality
+    from warehouse.reference import load_vocabulary, read_reference
+
+    reference_dir = ROOT / "seeds" / "reference"
+    with tempfile.TemporaryDirectory(prefix="newsfacts-validate-") as tmp:
+        work = Path(tmp) / "work.duckdb"
+        shutil.copyfile(args.warehouse, work)
+        vocab = load_vocabulary(reference_dir)
+        reference = {name: read_reference(reference_dir, name) for name in SUITE_REFERENCE_TABLES}
+        debris = vocab.patterns("widget") + vocab.patterns("media") + vocab.patterns("cms_field")
+        checks = all_checks(reference, debris, date.today())
+        con = db.connect(work)
+        t0 = time.perf_counter()
+        frames = quality.build_check_tables(con)
+        steps["build check tables (DuckDB) + to pandas"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        run_checks(frames, checks, None)
+        steps["run_checks, first call of the process"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        results, flags = run_checks(frames, checks, None)
+        steps["run_checks, without Data Docs"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        run_checks(frames, checks, Path(tmp) / "data_docs")
+        steps["run_checks, with Data Docs (as the pipeline)"] = time.perf_counter() - t0
+        profiler = cProfile.Profile()
+        profiler.enable()
+        run_checks(frames, checks, Path(tmp) / "data_docs")
+        profiler.disable()
+        t0 = time.perf_counter()
+        quality.record_results(con, results, flags, checks, run_id="profile", checked_at=datetime.now())
+        steps["record_results"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        flagged = quality.apply_flags(con, "profile")
+        steps["apply_flags"] = time.perf_counter() - t0
+        con.close()
+
+    stream = io.StringIO()
+    pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(args.top)
+    rows = {name: len(frame) for name, frame in frames.items()}
+    print(
+        f"checks: {len(checks)}; check-table rows: {rows}; failing rows flagged: {flags.height}, marts rows {flagged}"
+    )
+    print(f"load {machine()['loadavg']}")
+    for name, secs in steps.items():
+        print(f"{name:<44}{secs:>8.2f} s")
+    print(stream.getvalue())
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    out = RESULTS_DIR / f"{time.strftime('%Y%m%dT%H%M%S')}-profile-validate.json"
+    out.write_text(
+        json.dumps({"machine": machine(), "checks": len(checks), "rows": rows, "steps_s": steps}, indent=2) + "\n",
+        encoding="utf-8",
+    )
+    print(f"written to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
