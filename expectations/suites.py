@@ -199,6 +199,26 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
                 row_status="implausible",
             )
         )
+    for row in reference["derived_ranges"].iter_rows(named=True):
+        checks.append(
+            Check(
+                suite,
+                table,
+                key,
+                f"{row['measure'].replace('_', ' ')} is plausible",
+                "derived",
+                WARNING,
+                row["reason"],
+                "ExpectColumnValuesToBeBetween",
+                {
+                    "column": "density_per_km2",
+                    "min_value": float(row["min_value"]),
+                    "max_value": float(row["max_value"]),
+                },
+                message_column="msg_density",
+                row_status="implausible",
+            )
+        )
     checks += [
         Check(
             suite,

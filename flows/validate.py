@@ -16,7 +16,7 @@ from expectations.suites import all_checks
 from warehouse import db, quality
 from warehouse.reference import load_vocabulary, read_reference
 
-SUITE_REFERENCE_TABLES = ("units", "metrics", "metric_ranges", "metric_reference", "shares")
+SUITE_REFERENCE_TABLES = ("units", "metrics", "metric_ranges", "metric_reference", "shares", "derived_ranges")
 
 
 @task(name="run-expectation-suites", cache_policy=NO_CACHE)

@@ -47,6 +47,11 @@ PLANTS = [
         ["10 doctors + 151 masters + 224 people", "not to the total 375 people"],
     ),
 ]
+# Population and area each possible for a province, but 8.75 people per km2 together.
+DENSITY_ARTICLE = (
+    "Lai Chau province at a glance\n"
+    "The natural area of Lai Chau province is 24,000 km2 and its population is 210,000 people.\n"
+)
 # A second article giving Thai Binh's 2023 economic scale (68,358 billion VND in 003) differently.
 CONFLICTING_ARTICLE = (
     "Thai Binh province reviews its economy\n"
@@ -72,6 +77,7 @@ def planted(prefect_api, tmp_path_factory):
         path.read_text(encoding="utf-8").replace("dated April 22, 2021", "dated April 22, 2024"), encoding="utf-8"
     )
     (landing / "005_conflict.txt").write_text(CONFLICTING_ARTICLE, encoding="utf-8")
+    (landing / "006_density.txt").write_text(DENSITY_ARTICLE, encoding="utf-8")
     warehouse = root / "newsfacts.duckdb"
     newsfacts_pipeline(source=landing, warehouse=warehouse, publish_dir=root / "published")
     con = duckdb.connect(str(warehouse), read_only=True)
@@ -123,7 +129,13 @@ def test_document_dated_after_its_article_is_flagged(planted):
 def test_untouched_facts_stay_ok(planted):
     facts, _, _, _ = planted
     # The seed's own unit slip is a real error; the two conflicting GRDP figures are flagged on purpose.
-    planted_surfaces = {p[3] for p in PLANTS} | {"2,717 m2", "68,358 billion VND", "75,000 billion VND"}
+    planted_surfaces = {p[3] for p in PLANTS} | {
+        "2,717 m2",
+        "68,358 billion VND",
+        "75,000 billion VND",
+        "24,000 km2",
+        "210,000 people",
+    }
     false_flags = facts.filter(~pl.col("surface").is_in(planted_surfaces) & (pl.col("quality_status") != "ok"))
     assert false_flags.height == 0, false_flags
 
@@ -139,3 +151,11 @@ def test_conflicting_figure_is_flagged_on_both_sides_naming_the_other_article(pl
         assert row["quality_status"] == "warning"
         assert ids[other] in row["quality_note"]
         assert "conflicts" in set(flags.filter(pl.col("row_key") == row["fact_id"])["rule"])
+
+
+def test_population_and_area_of_one_article_give_a_possible_density(planted):
+    facts, flags, _, _ = planted
+    row = facts.filter(pl.col("surface") == "210,000 people").row(0, named=True)
+    assert row["quality_status"] == "implausible"
+    assert "derived" in set(flags.filter(pl.col("row_key") == row["fact_id"])["rule"])
+    assert "over area 24,000 km2 is 8.75 people per km2" in row["quality_note"]

@@ -242,6 +242,29 @@ suggestions as (
     ) = 1
 ),
 
+densities as (
+    -- Population and area of one subject in one article: their ratio must be a possible density.
+    select
+        population.fact_id,
+        area.surface as area_surface,
+        population.value_base / nullif(area.value_base, 0) as density_per_km2
+    from checked as population
+    inner join checked as area
+        on
+            population.article_id = area.article_id
+            and population.subject = area.subject
+            and coalesce(population.period, '') = coalesce(area.period, '')
+            and area.metric = 'area'
+            and area.unit_dimension = 'area'
+    where
+        population.metric = 'population'
+        and population.unit_dimension = 'persons'
+        -- A figure already out of its own range is flagged by the magnitude rule, not blamed on the other.
+        and population.value_base between population.min_base and population.max_base
+        and area.value_base between area.min_base and area.max_base
+    qualify row_number() over (partition by population.fact_id order by area.char_start) = 1
+),
+
 final as (
     select
         checked.*,
@@ -252,6 +275,8 @@ final as (
         conflicts.conflict_surface,
         totals.parts_sum,
         totals.parts_text,
+        densities.density_per_km2,
+        densities.area_surface,
         checked.value_base / nullif(checked.ref_value, 0) as ref_ratio,
         case when checked.ref_tolerance is not null then 1 - checked.ref_tolerance end as ref_ratio_min,
         case when checked.ref_tolerance is not null then 1 + checked.ref_tolerance end as ref_ratio_max,
@@ -297,6 +322,10 @@ final as (
             conflicts.conflict_surface, conflicts.conflict_article_id
         ) as msg_conflict,
         format(
+            'population {} over area {} is {:,.4g} people per km2, not a possible density',
+            checked.surface, densities.area_surface, densities.density_per_km2
+        ) as msg_density,
+        format(
             'the parts {} add up to {:,.0f}, not to the total {}',
             totals.parts_text, totals.parts_sum, checked.surface
         ) as msg_parts
@@ -304,6 +333,7 @@ final as (
     left join suggestions on checked.fact_id = suggestions.fact_id
     left join conflicts on checked.fact_id = conflicts.fact_id
     left join totals on checked.fact_id = totals.fact_id
+    left join densities on checked.fact_id = densities.fact_id
 )
 
 select * from final
