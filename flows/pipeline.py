@@ -105,10 +105,11 @@ def newsfacts_pipeline(
             fingerprint = inputs_fingerprint(settings.reference_dir, EXTRACTOR_VERSION, str(only_ok))
             previous = last_completed_run(work)
             if not full_refresh and nothing_changed(log, previous, fingerprint, publish_dir):
-                logger.info("nothing changed since run %s: marts, quality results and Parquet stay", previous["run_id"])
+                built_by = previous.get("unchanged_since") or previous["run_id"]
+                logger.info("nothing changed since run %s: marts, quality results and Parquet stay", built_by)
                 summary = {**previous, **run_summary(log, {}, previous["marts"], previous, warehouse, publish_dir)}
                 summary.pop("run_id", None)
-                summary.update(status="completed", published_files=0, unchanged_since=previous["run_id"])
+                summary.update(status="completed", published_files=0, unchanged_since=built_by)
                 commit_build(work, warehouse, run_id, started_at, summary)
             else:
                 load_reference(work, settings.reference_dir)
