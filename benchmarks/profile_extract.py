@@ -89,8 +89,10 @@ def patched(staged: tuple[str, ...], two_scans: bool) -> Iterator[None]:
     saved: list[tuple[Any, str, Any]] = []
 
     def swap(module: Any, name: str, value: Any) -> None:
-        saved.append((module, name, getattr(module, name)))
-        setattr(module, name, value)
+        # A module that no longer has the function (the code moved on) keeps what it has.
+        if hasattr(module, name):
+            saved.append((module, name, getattr(module, name)))
+            setattr(module, name, value)
 
     def materialised(fn: Callable[..., pl.LazyFrame]) -> Callable[..., pl.LazyFrame]:
         return lambda *a, **k: fn(*a, **k).collect().lazy()

@@ -466,7 +466,8 @@ def table(result: dict[str, Any]) -> str:
     """The figures of one benchmark run as a small text table."""
     lines = [
         f"newsfacts benchmark: {result['corpus']['mb']:.1f} MB, {result['corpus']['documents']:,} articles, "
-        f"load {result['machine']['loadavg']} on {result['machine']['cpus']} cores"
+        f"load {result['machine']['loadavg']} on {result['machine']['cpus']} cores, "
+        f"commit {result['code']['commit'][:7]}{' + uncommitted changes' if result['code']['dirty_files'] else ''}"
     ]
     header = f"{'step':<34}{'seconds':>9}{'MB/s':>9}{'art/s':>9}{'facts/s':>10}{'peak RSS MB':>13}{'ratio':>8}"
     lines += [header, "-" * len(header)]
