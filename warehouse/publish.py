@@ -76,17 +76,12 @@ def publish(
         swapped = True
         os.replace(manifest_tmp, publish_dir / "manifest.json")
     except BaseException as exc:
-        _undo(publish_dir, run_id, previous=previous, swapped=swapped)
+        state = _undo(publish_dir, run_id, previous=previous, swapped=swapped)
         if isinstance(exc, OSError):
             where = f" ({exc.filename})" if exc.filename else ""
-            raise PublishError(
-                f"cannot publish to {publish_dir}: {exc.strerror or exc}{where}; the previous publication is unchanged"
-            ) from exc
+            raise PublishError(f"cannot publish to {publish_dir}: {exc.strerror or exc}{where}; {state}") from exc
         if isinstance(exc, duckdb.Error):
-            raise PublishError(
-                f"cannot publish to {publish_dir}: reading the marts failed ({exc}); "
-                "the previous publication is unchanged"
-            ) from exc
+            raise PublishError(f"cannot publish to {publish_dir}: reading the marts failed ({exc}); {state}") from exc
         raise
     shutil.rmtree(replaced, ignore_errors=True)
     _prune(runs, keep=keep, current=run_id)
@@ -101,8 +96,8 @@ def _remove_leftovers(publish_dir: Path) -> None:
         (publish_dir / name).unlink(missing_ok=True)
 
 
-def _undo(publish_dir: Path, run_id: str, *, previous: str | None, swapped: bool) -> None:
-    """Put the previous publication back after a failure, as far as it was changed."""
+def _undo(publish_dir: Path, run_id: str, *, previous: str | None, swapped: bool) -> str:
+    """Put the previous publication back after a failure; says whether that worked."""
     final = publish_dir / "runs" / run_id
     replaced = publish_dir / f".tmp-{run_id}-replaced"
     try:
@@ -115,11 +110,13 @@ def _undo(publish_dir: Path, run_id: str, *, previous: str | None, swapped: bool
             os.replace(replaced, final)
         elif previous != f"runs/{run_id}":
             shutil.rmtree(final, ignore_errors=True)
-    except OSError:
-        pass
+    except OSError as exc:
+        # Say so rather than claim the old publication is intact.
+        return f"restoring the previous publication failed too ({exc.strerror or exc}): check {publish_dir / 'current'}"
     shutil.rmtree(publish_dir / f".tmp-{run_id}", ignore_errors=True)
     (publish_dir / "manifest.json.tmp").unlink(missing_ok=True)
     (publish_dir / "current.tmp").unlink(missing_ok=True)
+    return "the previous publication is unchanged"
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, name: str, folder: Path, *, only_ok: bool) -> dict[str, Any]:
