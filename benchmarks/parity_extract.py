@@ -1,0 +1,89 @@
+"""Whether the extraction still gives the same staging frames as a saved baseline.
+
+    python -m benchmarks.parity_extract --save /tmp/extract-baseline    # before a change
+    python -m benchmarks.parity_extract --check /tmp/extract-baseline   # after it
+
+The documents are `seeds/raw/*.txt` and the first `--docs` files of the `--mb` corpus, extracted in
+batches of `--batch-docs` like the benchmark does. Each staging frame is written to (or compared with)
+`<folder>/<table>.parquet`, rows sorted by every column so that row order does not matter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from benchmarks import corpus
+from benchmarks.run import MB, ROOT, corpus_files
+
+
+def documents(mb: float, limit: int) -> pl.DataFrame:
+    """The seed articles and the first `limit` corpus documents: `doc_id`, `text`."""
+    corpus.generate(mb)
+    files = sorted((ROOT / "seeds" / "raw").glob("*.txt")) + corpus_files(corpus.default_folder(mb))[:limit]
+    return pl.DataFrame(
+        {
+            "doc_id": [f"{p.parent.name}/{p.stem}" for p in files],
+            "text": [p.read_bytes().decode("utf-8") for p in files],
+        }
+    )
+
+
+def extract(docs: pl.DataFrame, batch_docs: int) -> dict[str, pl.DataFrame]:
+    """Every staging frame of `docs`, batch by batch, in a canonical row order."""
+    from transforms.extract import collect_all, extract_documents
+    from warehouse.reference import load_vocabulary
+
+    vocab = load_vocabulary(ROOT / "seeds" / "reference")
+    batches = [collect_all(extract_documents(batch.lazy(), vocab)) for batch in docs.iter_slices(batch_docs)]
+    return {name: canonical(pl.concat([b[name] for b in batches])) for name in batches[0]}
+
+
+def canonical(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame sorted by all of its columns, document and position first."""
+    first = [c for c in ("doc_id", "sentence_no", "char_start", "char_end") if c in frame.columns]
+    return frame.sort([*first, *(c for c in frame.columns if c not in first)], nulls_last=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--save", type=Path, help="folder to write the baseline to")
+    mode.add_argument("--check", type=Path, help="folder of the baseline to compare with")
+    parser.add_argument("--mb", type=float, default=20, help="corpus to take the documents from")
+    parser.add_argument("--docs", type=int, default=1500, help="corpus documents after the seed articles")
+    parser.add_argument("--batch-docs", type=int, default=500, help="documents per extraction batch")
+    args = parser.parse_args()
+
+    docs = documents(args.mb, args.docs)
+    t0 = time.perf_counter()
+    frames = extract(docs, args.batch_docs)
+    secs = time.perf_counter() - t0
+    mb = docs["text"].str.len_bytes().sum() / MB
+    print(f"{docs.height} documents, {mb:.2f} MB extracted in {secs:.2f} s")
+    if args.save:
+        args.save.mkdir(parents=True, exist_ok=True)
+        for name, frame in frames.items():
+            frame.write_parquet(args.save / f"{name}.parquet")
+            print(f"{name:<22}{frame.height:>8} rows saved")
+        return
+    failed = []
+    for name, frame in frames.items():
+        try:
+            assert_frame_equal(frame, pl.read_parquet(args.check / f"{name}.parquet"))
+            print(f"{name:<22}{frame.height:>8} rows identical")
+        except AssertionError as err:
+            failed.append(name)
+            print(f"{name:<22}{frame.height:>8} rows DIFFER: {err}")
+    missing = {p.stem for p in args.check.glob("*.parquet")} - set(frames)
+    if failed or missing:
+        sys.exit(f"parity broken: {', '.join(failed + sorted(missing))}")
+
+
+if __name__ == "__main__":
+    main()
