@@ -27,9 +27,11 @@ def extract_documents(docs: pl.LazyFrame, vocab: Vocabulary) -> dict[str, pl.Laz
     mentions = find_places(sentences, vocab).cache()
     places = article_places(mentions).cache()
     articles = build_articles(lines, places)
-    quantities = find_quantities(sentences, vocab)
-    quantities = assign_metrics(quantities, sentences, vocab)
-    quantities = assign_periods(quantities, sentences)
+    # Each assign_* step reads its input twice (a join back onto itself): without cache() the
+    # quantity regex ran once per path through them, four times per batch.
+    quantities = find_quantities(sentences, vocab).cache()
+    quantities = assign_metrics(quantities, sentences, vocab).cache()
+    quantities = assign_periods(quantities, sentences).cache()
     quantities = assign_subjects(quantities, mentions, places, sentences)
     return {
         "stg_articles": articles,
