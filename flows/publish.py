@@ -15,7 +15,7 @@ from warehouse.publish import publish
 
 @task(name="publish-parquet", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def publish_marts(work: Path, publish_dir: Path, run_id: str, now: datetime, only_ok: bool, keep: int) -> dict:
-    """Write the marts as Parquet and swap the publication in; returns the manifest."""
+    """Write the marts as Parquet partitioned by province and year, swap the publication in; returns the manifest."""
     with db.session(work) as con:
         manifest = publish(
             con,
@@ -27,7 +27,12 @@ def publish_marts(work: Path, publish_dir: Path, run_id: str, now: datetime, onl
             extra={"extractor_version": EXTRACTOR_VERSION},
         )
     rows = sum(t["rows"] for t in manifest["tables"].values())
+    partitions = sum(len(t["partitions"]) for t in manifest["tables"].values())
     get_run_logger().info(
-        "published %s tables (%s rows) to %s", len(manifest["tables"]), f"{rows:,}", publish_dir / "current"
+        "published %s tables (%s rows in %s partitions) to %s",
+        len(manifest["tables"]),
+        f"{rows:,}",
+        f"{partitions:,}",
+        publish_dir / "current",
     )
     return manifest

@@ -3,6 +3,17 @@
 Each publication is written to its own folder `runs/<run_id>/`; the symbolic link `current`
 and `manifest.json` are then replaced atomically, so a reader sees the previous publication or
 the new one, never half of one, and a failed run leaves the last good publication in place.
+
+Article-level marts are Hive-partitioned by the article's province (`dim_articles.place_id`) and
+the year of its `published_at`: `<mart>/province=<place_id>/year=<year>/part-0.parquet`. The
+partition values live in the folder names only, so a reader with Hive partitioning sees each column
+once, `province` as a string and `year` as an integer. An article without a province or a date goes
+to the Hive default partition, `province=__HIVE_DEFAULT_PARTITION__` or `year=__HIVE_DEFAULT_PARTITION__`,
+which DuckDB, polars and pyarrow read back as null (pyarrow cannot infer the type of a key whose only
+value is null: pass the partition schema then). An empty mart is one empty file in that partition, so
+globs still match and show the columns. `dim_people` and `dim_places` are one file each,
+`<mart>/part-0.parquet`. The manifest lists every table's files with sizes and checksums, its
+partitioning keys, and its partitions with their values, rows and files.
 """
 
 from __future__ import annotations
@@ -14,6 +25,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import duckdb
 import pyarrow.parquet as pq
@@ -27,6 +39,11 @@ PUBLISHED_MARTS = (
     "fct_document_refs",
     "fct_events",
 )
+# One row per article or per mention in an article: partitioned by the article's province and year.
+PARTITIONED_MARTS = ("dim_articles", "fct_quantities", "fct_person_roles", "fct_document_refs", "fct_events")
+PARTITIONING = ("province", "year")
+# What DuckDB, Hive, Spark, polars and pyarrow all write and read for a null partition value.
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
 
 class PublishError(RuntimeError):
@@ -80,6 +97,8 @@ def publish(
         if isinstance(exc, OSError):
             where = f" ({exc.filename})" if exc.filename else ""
             raise PublishError(f"cannot publish to {publish_dir}: {exc.strerror or exc}{where}; {state}") from exc
+        if isinstance(exc, duckdb.IOException):
+            raise PublishError(f"cannot publish to {publish_dir}: writing Parquet failed ({exc}); {state}") from exc
         if isinstance(exc, duckdb.Error):
             raise PublishError(f"cannot publish to {publish_dir}: reading the marts failed ({exc}); {state}") from exc
         raise
@@ -121,17 +140,58 @@ def _undo(publish_dir: Path, run_id: str, *, previous: str | None, swapped: bool
 
 def _write_table(con: duckdb.DuckDBPyConnection, name: str, folder: Path, *, only_ok: bool) -> dict[str, Any]:
     filtered = only_ok and name == "fct_quantities"
-    sql = f"select * from marts.{name}" + (" where quality_status = 'ok'" if filtered else "")
-    table = con.sql(sql).to_arrow_table()
-    (folder / name).mkdir()
-    path = folder / name / "part-0.parquet"
-    pq.write_table(table, path, compression="zstd")
+    mart = f"select * from marts.{name}" + (" where quality_status = 'ok'" if filtered else "")
+    partitioning = list(PARTITIONING) if name in PARTITIONED_MARTS else []
+    target = folder / name
+    if partitioning:
+        keyed = (
+            "select mart.*, articles.place_id as province, year(articles.published_at) as year"
+            f" from ({mart}) as mart left join marts.dim_articles as articles on mart.article_id = articles.article_id"
+        )
+        con.execute(
+            f"copy ({keyed}) to {_literal(target)} (format parquet, compression zstd,"
+            f" partition_by ({', '.join(partitioning)}), filename_pattern 'part-{{i}}')"
+        )
+    if not list(target.rglob("*.parquet")):
+        # Unpartitioned, or empty: DuckDB writes no partition for no rows, and a glob matching nothing is an error.
+        single = target.joinpath(*(f"{key}={NULL_PARTITION}" for key in partitioning))
+        single.mkdir(parents=True, exist_ok=True)
+        con.execute(f"copy ({mart}) to {_literal(single / 'part-0.parquet')} (format parquet, compression zstd)")
+    files = sorted(target.rglob("*.parquet"))
+    partitions: dict[tuple, dict[str, Any]] = {}
+    for path in files:
+        values = _partition_values(path.parent.relative_to(target))
+        partition = partitions.setdefault(tuple(values.values()), {**values, "rows": 0, "files": []})
+        partition["rows"] += pq.read_metadata(path).num_rows
+        partition["files"].append(path.relative_to(folder).as_posix())
+    ordered = [partitions[key] for key in sorted(partitions, key=_nulls_last)]
+    paths = [path for partition in ordered for path in partition["files"]]
     return {
-        "rows": table.num_rows,
+        "rows": sum(p["rows"] for p in ordered),
         "only_ok_rows": filtered,
-        "schema": [{"name": f.name, "type": str(f.type)} for f in table.schema],
-        "files": [{"path": f"{name}/{path.name}", "bytes": path.stat().st_size, "sha256": _sha256(path)}],
+        "schema": [{"name": f.name, "type": str(f.type)} for f in pq.read_schema(files[0])],
+        "partitioning": partitioning,
+        "files": [{"path": p, "bytes": (folder / p).stat().st_size, "sha256": _sha256(folder / p)} for p in paths],
+        "partitions": ordered,
     }
+
+
+def _partition_values(folders: Path) -> dict[str, str | int | None]:
+    """Partition keys and values of a Hive folder path (`province=hanoi/year=2024`)."""
+    values: dict[str, str | int | None] = {}
+    for part in folders.parts:
+        key, _, text = part.partition("=")
+        value = unquote(text)
+        values[key] = None if value == NULL_PARTITION else int(value) if key == "year" else value
+    return values
+
+
+def _nulls_last(values: tuple) -> tuple:
+    return tuple((value is None, value if value is not None else 0) for value in values)
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _sha256(path: Path) -> str:

@@ -83,13 +83,22 @@ def test_published_parquet_reads_back_unchanged(first_run, layout):
     manifest = json.loads((published / "manifest.json").read_text())
     assert manifest["run_id"] and manifest["tables"]["fct_quantities"]["rows"] == first_run["marts"]["fct_quantities"]
     for mart in MARTS:
-        expected = _table(layout["warehouse"], f"select * from marts.{mart} order by all")
-        files = str(published / "current" / mart / "*.parquet")
-        by_duckdb = duckdb.sql(f"select * from read_parquet('{files}') order by all").pl()
-        by_polars = pl.read_parquet(files).sort(pl.all())
-        assert_frame_equal(by_duckdb, expected)
-        assert_frame_equal(by_polars, expected.sort(pl.all()))
+        expected = _table(layout["warehouse"], f"select * from marts.{mart}").sort(pl.all())
+        keys = manifest["tables"][mart]["partitioning"]
+        files = str(published / "current" / mart / "**" / "*.parquet")
+        by_duckdb = duckdb.sql(f"select * from read_parquet('{files}', hive_partitioning = true)").pl()
+        by_polars = pl.read_parquet(files, hive_partitioning=True)
+        for read in (by_duckdb, by_polars):
+            assert read.columns == [*expected.columns, *keys]
+            assert_frame_equal(read.drop(keys).sort(pl.all()), expected)
         assert manifest["tables"][mart]["rows"] == expected.height
+    articles = duckdb.sql(
+        f"select * from read_parquet('{published}/current/dim_articles/**/*.parquet', hive_partitioning = true)"
+    ).pl()
+    misplaced = articles.filter(
+        pl.col("province").ne_missing(pl.col("place_id")) | pl.col("year").ne_missing(pl.col("published_at").dt.year())
+    )
+    assert misplaced.height == 0
 
 
 def test_second_run_changes_nothing(first_run, layout):

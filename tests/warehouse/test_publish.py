@@ -1,34 +1,70 @@
-"""Publishing marts as Parquet: files equal to the marts, an honest manifest, atomic swaps, clean failures."""
+"""Publishing marts as Parquet: partitions equal to the marts, an honest manifest, atomic swaps, clean failures."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import resource
+import signal
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 from polars.testing import assert_frame_equal
 
 from warehouse import db
-from warehouse.publish import PUBLISHED_MARTS, PublishError, publish, read_manifest
+from warehouse.publish import PARTITIONED_MARTS, PUBLISHED_MARTS, PublishError, publish, read_manifest
 
 T0 = datetime(2024, 3, 1, 8, 0)
+NULL = "__HIVE_DEFAULT_PARTITION__"
 
 
 @pytest.fixture
 def marts(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A warehouse whose published marts are tiny tables of varied column types."""
+    """A warehouse whose published marts are tiny tables of varied column types, over articles of two years."""
     con = db.connect(tmp_path / "warehouse.duckdb")
     db.create_schemas(con)
-    for name in PUBLISHED_MARTS:
-        if name == "fct_quantities":
-            continue
+    con.execute("""
+        create table marts.dim_articles as
+        select * from (values
+            ('a1', 'hanoi', timestamp '2024-02-01 10:00:00', 'Hà Nội họp', 2::bigint),
+            ('a2', 'hanoi', timestamp '2023-12-31 23:30:00', 'Year end', 1::bigint),
+            ('a3', 'binh_duong', timestamp '2024-01-31 08:00:00', 'Bình Dương', 1::bigint),
+            ('a4', null, timestamp '2024-03-01 09:00:00', 'No province', 1::bigint),
+            ('a5', 'hanoi', null, 'No date', 1::bigint),
+            ('a6', null, null, 'Neither', 1::bigint)
+        ) as t(article_id, place_id, published_at, title, document_count)
+    """)
+    con.execute("""
+        create table marts.fct_quantities as
+        select * from (values
+            ('q1', 'a1', 1250.0::double, 'billion VND', 'ok', 10, 24),
+            ('q2', 'a1', 12.0::double, 'percent', 'flagged', 30, 33),
+            ('q3', 'a3', 2694.6::double, 'km2', 'ok', 0, 8),
+            ('q4', 'a4', 3.5::double, 'percent', 'ok', 5, 9),
+            ('q5', 'a5', 7.0::double, 'percent', 'implausible', 1, 2),
+            ('q6', 'a6', 100.0::double, 'ha', 'ok', 3, 8),
+            ('q7', 'gone', 1.0::double, 'ha', 'ok', 0, 1)
+        ) as t(quantity_id, article_id, value, unit, quality_status, char_start, char_end)
+    """)
+    for name in ("fct_person_roles", "fct_document_refs", "fct_events"):
+        con.execute(f"""
+            create table marts.{name} as
+            select * from (values
+                ('{name}-1', 'a1', 'Bình Dương', 1::bigint, true, date '2024-01-31', timestamp '2024-02-01 10:00:00'),
+                ('{name}-2', 'a2', 'Nguyễn Văn Lợi', null, false, null, null),
+                ('{name}-3', 'a6', 'Lợi', 3::bigint, null, date '2020-01-01', null)
+            ) as t(row_id, article_id, label, amount, is_current, published_on, ingested_at)
+        """)
+    for name in ("dim_people", "dim_places"):
         con.execute(f"""
             create table marts.{name} as
             select * from (values
@@ -36,14 +72,6 @@ def marts(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
                 ('{name}-2', 'Nguyễn Văn Lợi', null, false, null, null)
             ) as t(row_id, label, amount, is_current, published_on, ingested_at)
         """)
-    con.execute("""
-        create table marts.fct_quantities as
-        select * from (values
-            ('q1', 'doc1', 1250.0::double, 'billion VND', 'ok', 10, 24),
-            ('q2', 'doc1', 12.0::double, 'percent', 'flagged', 30, 33),
-            ('q3', 'doc2', 2694.6::double, 'km2', 'ok', 0, 8)
-        ) as t(quantity_id, doc_id, value, unit, quality_status, char_start, char_end)
-    """)
     yield con
     con.close()
 
@@ -70,44 +98,137 @@ def _state(folder: Path) -> tuple:
     return os.readlink(folder / "current"), (folder / "manifest.json").read_text(encoding="utf-8"), files
 
 
+def _expected(con: duckdb.DuckDBPyConnection, name: str, *, only_ok: bool = False) -> pl.DataFrame:
+    """The mart as a Hive reader should see it: its rows, plus the article's province and year if partitioned."""
+    where = " where quality_status = 'ok'" if only_ok and name == "fct_quantities" else ""
+    mart = con.sql(f"select * from marts.{name}{where}").pl()
+    if name not in PARTITIONED_MARTS:
+        return mart
+    articles = con.sql("select article_id, place_id, published_at from marts.dim_articles").pl()
+    keys = articles.select(
+        "article_id", province=pl.col("place_id"), year=pl.col("published_at").dt.year().cast(pl.Int64)
+    )
+    return mart.join(keys, on="article_id", how="left")
+
+
+# Each reader reads one published table folder with Hive partitioning, into polars to compare.
+READERS = {
+    "duckdb": lambda con, table: con.sql(
+        f"select * from read_parquet('{table}/**/*.parquet', hive_partitioning = true)"
+    ).pl(),
+    "polars": lambda con, table: pl.scan_parquet(table, hive_partitioning=True).collect(),
+    "pyarrow": lambda con, table: pl.from_arrow(ds.dataset(table, partitioning="hive").to_table()),
+}
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
 @pytest.mark.parametrize("only_ok", [False, True])
-def test_parquet_reads_back_equal_with_duckdb_polars_and_pyarrow(marts, tmp_path: Path, only_ok: bool) -> None:
+def test_parquet_reads_back_equal_with_duckdb_polars_and_pyarrow(
+    marts, tmp_path: Path, only_ok: bool, reader: str
+) -> None:
     folder = tmp_path / "published"
     _publish(marts, folder, 1, only_ok=only_ok)
 
     for name in PUBLISHED_MARTS:
-        where = " where quality_status = 'ok'" if only_ok and name == "fct_quantities" else ""
-        expected = marts.sql(f"select * from marts.{name}{where}").pl()
-        path = folder / "current" / name / "part-0.parquet"
-        assert_frame_equal(pl.read_parquet(path), expected)
-        assert pq.read_table(path).to_pylist() == expected.to_dicts()
-        in_duckdb = f"read_parquet('{path}')"
-        assert marts.execute(f"select count(*) from {in_duckdb}").fetchone()[0] == expected.height
-        for left, right in ((f"marts.{name}{where}", in_duckdb), (in_duckdb, f"marts.{name}{where}")):
-            missing = f"select * from (select * from {left}) except all select * from {right}"
-            assert marts.execute(missing).fetchall() == []
-    quantities = pl.read_parquet(folder / "current" / "fct_quantities" / "part-0.parquet")
-    assert set(quantities["quality_status"]) == ({"ok"} if only_ok else {"ok", "flagged"})
+        got = READERS[reader](marts, folder / "current" / name)
+        if name in PARTITIONED_MARTS:
+            # pyarrow infers int32 for the year, DuckDB and polars int64: all read it as a number.
+            assert got.schema["province"] == pl.String and got.schema["year"].is_integer(), name
+            got = got.with_columns(pl.col("year").cast(pl.Int64))
+        assert_frame_equal(got, _expected(marts, name, only_ok=only_ok), check_row_order=False)
+    quantities = READERS[reader](marts, folder / "current" / "fct_quantities")
+    assert set(quantities["quality_status"]) == ({"ok"} if only_ok else {"ok", "flagged", "implausible"})
 
 
-def test_manifest_matches_the_files(marts, tmp_path: Path) -> None:
+def test_manifest_lists_the_files_and_partitions_on_disk(marts, tmp_path: Path) -> None:
     folder = tmp_path / "published"
     manifest = _publish(marts, folder, 1, only_ok=True)
+    current = folder / "current"
 
     assert read_manifest(folder) == json.loads(json.dumps(manifest, default=str))
-    assert json.loads((folder / "current" / "manifest.json").read_text(encoding="utf-8")) == read_manifest(folder)
+    assert json.loads((current / "manifest.json").read_text(encoding="utf-8")) == read_manifest(folder)
     assert manifest["run_id"] == "run-1" and manifest["path"] == "runs/run-1" and manifest["only_ok_rows"] is True
     assert set(manifest["tables"]) == set(PUBLISHED_MARTS)
     for name, table in manifest["tables"].items():
-        (entry,) = table["files"]
-        path = folder / "current" / entry["path"]
-        schema = pq.read_schema(path)
-        assert table["rows"] == pq.read_metadata(path).num_rows
-        assert table["schema"] == [{"name": f.name, "type": str(f.type)} for f in schema]
-        assert entry["sha256"] == _sha256(path)
-        assert entry["bytes"] == path.stat().st_size
+        on_disk = sorted(p.relative_to(current).as_posix() for p in (current / name).rglob("*") if p.is_file())
+        # Files come in the order of the partitions that hold them.
+        assert [entry["path"] for entry in table["files"]] == [f for p in table["partitions"] for f in p["files"]]
+        assert sorted(entry["path"] for entry in table["files"]) == on_disk
+        for entry in table["files"]:
+            path = current / entry["path"]
+            assert entry["sha256"] == _sha256(path) and entry["bytes"] == path.stat().st_size
+            assert table["schema"] == [{"name": f.name, "type": str(f.type)} for f in pq.read_schema(path)]
+        keys = table["partitioning"]
+        assert keys == (["province", "year"] if name in PARTITIONED_MARTS else [])
+        for partition in table["partitions"]:
+            assert set(partition) == {*keys, "rows", "files"}
+            folders = "".join(f"/{key}={NULL if partition[key] is None else partition[key]}" for key in keys)
+            assert {Path(path).parent.as_posix() for path in partition["files"]} == {name + folders}
+            assert partition["rows"] == sum(pq.read_metadata(current / path).num_rows for path in partition["files"])
+        expected = _expected(marts, name, only_ok=True)
+        in_manifest = {tuple(p[key] for key in keys): p["rows"] for p in table["partitions"]}
+        if keys:
+            in_mart = {row[:-1]: row[-1] for row in expected.group_by(keys).len().iter_rows()}
+        else:
+            in_mart = {(): expected.height}
+        assert in_manifest == in_mart
+        assert table["rows"] == expected.height == sum(in_manifest.values())
         assert table["only_ok_rows"] is (name == "fct_quantities")
-    assert manifest["tables"]["fct_quantities"]["rows"] == 2
+    quantities = manifest["tables"]["fct_quantities"]
+    # Sorted by province then year, unknown values last.
+    assert [(p["province"], p["year"], p["rows"]) for p in quantities["partitions"]] == [
+        ("binh_duong", 2024, 1),
+        ("hanoi", 2024, 1),
+        (None, 2024, 1),
+        (None, None, 2),
+    ]
+
+
+def test_articles_without_province_or_date_land_in_the_default_partition(marts, tmp_path: Path) -> None:
+    folder = tmp_path / "published"
+    manifest = _publish(marts, folder, 1)
+    current = folder / "current"
+
+    def ids(path: str) -> list[str]:
+        return sorted(pq.read_table(current / path).column(0).to_pylist())
+
+    assert ids(f"dim_articles/province={NULL}/year=2024/part-0.parquet") == ["a4"]
+    assert ids(f"dim_articles/province=hanoi/year={NULL}/part-0.parquet") == ["a5"]
+    assert ids(f"dim_articles/province={NULL}/year={NULL}/part-0.parquet") == ["a6"]
+    # A fact whose article is missing from dim_articles is kept, not dropped by the join.
+    assert ids(f"fct_quantities/province={NULL}/year={NULL}/part-0.parquet") == ["q6", "q7"]
+    unknown = [p for p in manifest["tables"]["dim_articles"]["partitions"] if None in (p["province"], p["year"])]
+    assert [(p["province"], p["year"], p["rows"]) for p in unknown] == [
+        ("hanoi", None, 1),
+        (None, 2024, 1),
+        (None, None, 1),
+    ]
+    read = READERS["duckdb"](marts, current / "dim_articles").filter(
+        pl.col("province").is_null() | pl.col("year").is_null()
+    )
+    assert read.select("article_id", "province", "year").sort("article_id").rows() == [
+        ("a4", None, 2024),
+        ("a5", "hanoi", None),
+        ("a6", None, None),
+    ]
+
+
+def test_an_empty_mart_is_one_empty_file_that_readers_still_find(marts, tmp_path: Path) -> None:
+    folder = tmp_path / "published"
+    marts.execute("delete from marts.fct_events")
+
+    table = _publish(marts, folder, 1)["tables"]["fct_events"]
+
+    path = f"fct_events/province={NULL}/year={NULL}/part-0.parquet"
+    assert table["rows"] == 0 and [entry["path"] for entry in table["files"]] == [path]
+    assert table["partitions"] == [{"province": None, "year": None, "rows": 0, "files": [path]}]
+    events = folder / "current" / "fct_events"
+    columns = [*marts.sql("select * from marts.fct_events").columns, "province", "year"]
+    assert READERS["duckdb"](marts, events).columns == columns
+    assert READERS["polars"](marts, events).columns == columns
+    # With only null values pyarrow cannot infer a key's type: readers pass the partition schema.
+    keys = ds.partitioning(pa.schema([("province", pa.string()), ("year", pa.int64())]), flavor="hive")
+    assert ds.dataset(events, partitioning=keys).to_table().num_rows == 0
 
 
 def test_current_points_to_the_new_run_and_old_versions_are_pruned(marts, tmp_path: Path) -> None:
@@ -128,8 +249,10 @@ def test_publishing_the_same_run_again_replaces_it(marts, tmp_path: Path) -> Non
 
     manifest = _publish(marts, folder, 1)
 
-    assert manifest["tables"]["fct_quantities"]["rows"] == 2
-    assert pq.read_metadata(folder / "current" / "fct_quantities" / "part-0.parquet").num_rows == 2
+    assert manifest["tables"]["fct_quantities"]["rows"] == 6
+    # q3 was the only fact from binh_duong: its partition is gone, not left over from the first write.
+    assert not (folder / "current" / "fct_quantities" / "province=binh_duong").exists()
+    assert READERS["duckdb"](marts, folder / "current" / "fct_quantities").height == 6
 
 
 def test_leftovers_of_a_crashed_publication_are_removed(marts, tmp_path: Path) -> None:
@@ -182,27 +305,36 @@ def test_folder_refusing_new_entries_fails_cleanly(marts, tmp_path: Path, monkey
     assert not list(folder.glob(".tmp-*"))
 
 
+@contextmanager
+def _file_size_limit(limit: int) -> Iterator[None]:
+    """Writes past `limit` bytes fail in this process (EFBIG), the way writes on a full disk fail."""
+    # Without this the kernel's SIGXFSZ kills the test process instead of failing the write.
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)
+
+
 @pytest.mark.parametrize("failing_table", [0, 3, len(PUBLISHED_MARTS) - 1])
-def test_full_disk_mid_write_fails_cleanly(
-    marts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing_table: int
-) -> None:
+def test_write_failing_mid_table_fails_cleanly(marts, tmp_path: Path, failing_table: int) -> None:
     folder = tmp_path / "published"
     _publish(marts, folder, 1)
     before = _state(folder)
-    real_write = pq.write_table
-    written = []
+    name = PUBLISHED_MARTS[failing_table]
+    key = marts.execute(f"select * from marts.{name} limit 0").description[0][0]
+    # Enough incompressible rows that this table's file outgrows the limit the other files stay under.
+    marts.execute(f"insert into marts.{name} by name select md5(i::varchar) as {key} from range(50000) as t(i)")
 
-    def write_until_the_disk_is_full(table, where, **kwargs):
-        if len(written) == failing_table:
-            # A partial file is left behind, as a real full disk does.
-            Path(where).write_bytes(b"PAR1")
-            raise OSError(28, "No space left on device")
-        written.append(where)
-        return real_write(table, where, **kwargs)
-
-    monkeypatch.setattr(pq, "write_table", write_until_the_disk_is_full)
-
-    with pytest.raises(PublishError, match=r"cannot publish to .*No space left on device.*publication is unchanged"):
+    with (
+        _file_size_limit(256 * 1024),
+        pytest.raises(
+            PublishError, match=rf"cannot publish to .*writing Parquet failed.*/{name}/.*File too large.*is unchanged"
+        ),
+    ):
         _publish(marts, folder, 2)
 
     assert _state(folder) == before
