@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
+
+# A letter, digit or mark outside ASCII: the only characters on either side of which a Unicode `\b`
+# and an ASCII `(?-u:\b)` can disagree.
+_NON_ASCII_WORD_CHAR = r"[\w&&[^\x00-\x7F]]"
 
 
 def alternation(words: list[str], *, escape: bool = True) -> str:
@@ -16,6 +22,12 @@ def _escape(word: str) -> str:
     specials = set(r"\.^$|?*+()[]{}-&~#")
     # Portals mix plain and non-breaking spaces inside multi-word terms.
     return "".join(r"\s+" if c == " " else "\\" + c if c in specials else c for c in word)
+
+
+def ascii_boundaries(pattern: str) -> str:
+    r"""`pattern` with each `\b` an ASCII word boundary: the same matches in a text without `_NON_ASCII_WORD_CHAR`."""
+    # Escapes are read pairwise so that "\\b" stays a backslash and a "b"; ASCII boundaries stay as written.
+    return re.sub(r"\(\?-u:\\b\)|\\.", lambda m: r"(?-u:\b)" if m.group() == r"\b" else m.group(), pattern)
 
 
 def find_spans(
@@ -33,11 +45,28 @@ def find_spans(
     so the running sum of piece lengths (in characters, like DuckDB's `substr`) is each
     match's end. Adds `match_start`/`match_end` (relative to the text) and `match_no`.
     """
+    rows = frame.with_row_index("_text_row")
+    ascii_pattern = ascii_boundaries(pattern)
+    if ascii_pattern == pattern:
+        return _tiled_spans(rows, text_col, pattern, match_col).drop("_text_row")
+    # A Unicode `\b` makes the regex engine leave its DFA for the whole of any text holding a
+    # non-ASCII byte (a non-breaking space, an en dash); in texts without a non-ASCII letter,
+    # i.e. nearly every sentence of an English-language portal, ASCII boundaries are the same.
+    rows = rows.with_columns(_ascii_words=~pl.col(text_col).str.contains(_NON_ASCII_WORD_CHAR)).cache()
+    spans = pl.concat(
+        [
+            _tiled_spans(rows.filter("_ascii_words"), text_col, ascii_pattern, match_col),
+            _tiled_spans(rows.filter(~pl.col("_ascii_words")), text_col, pattern, match_col),
+        ]
+    )
+    return spans.sort("_text_row", "match_no").drop("_text_row", "_ascii_words")
+
+
+def _tiled_spans(rows: pl.LazyFrame, text_col: str, pattern: str, match_col: str) -> pl.LazyFrame:
     tiled = f"(?s).*?(?:{pattern})"
     plain = f"(?s)(?:{pattern})"
     return (
-        frame.with_row_index("_text_row")
-        .with_columns(
+        rows.with_columns(
             _pieces=pl.col(text_col).str.extract_all(tiled),
             **{match_col: pl.col(text_col).str.extract_all(plain)},
         )
@@ -47,7 +76,7 @@ def find_spans(
         .with_columns(match_end=pl.col("_pieces").str.len_chars().cum_sum().over("_text_row"))
         .with_columns(match_start=pl.col("match_end") - pl.col(match_col).str.len_chars())
         .filter(pl.col(match_col).str.len_chars() > 0)
-        .drop("_text_row", "_pieces")
+        .drop("_pieces")
     )
 
 

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from transforms.spans import alternation, find_spans
+from transforms.spans import alternation, ascii_boundaries, find_spans
 
 
 @pytest.mark.parametrize(
@@ -93,6 +93,38 @@ def test_find_spans_offsets_restart_per_row() -> None:
     got = _spans(["x1", "yy22"], r"\d+")
     want = pl.DataFrame(
         {"row": [0, 1], "match": ["1", "22"], "match_start": [1, 2], "match_end": [2, 4], "match_no": [0, 0]},
+        schema=got.schema,
+    )
+    assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        # Every word boundary becomes an ASCII one.
+        (r"\bLe\s+\p{Lu}\b", r"(?-u:\b)Le\s+\p{Lu}(?-u:\b)"),
+        # An escaped backslash followed by "b" is a literal, not a boundary.
+        (r"a\\b", r"a\\b"),
+        # A pattern without `\b` is unchanged, so find_spans scans it once.
+        (r"(?-u:\b)\d+", r"(?-u:\b)\d+"),
+    ],
+)
+def test_ascii_boundaries(pattern: str, expected: str) -> None:
+    assert ascii_boundaries(pattern) == expected
+
+
+def test_find_spans_keeps_unicode_boundaries_next_to_non_ascii_letters() -> None:
+    # "ợ" is a word character: no boundary before the "i" of "Lợi", where an ASCII `\b` would see one.
+    # The non-breaking space and the en dash are not, so the other rows match as before, in row order.
+    got = _spans(["x\u00a0i", "Lợi i", "i – i"], r"\bi\b")
+    want = pl.DataFrame(
+        {
+            "row": [0, 1, 2, 2],
+            "match": ["i"] * 4,
+            "match_start": [2, 4, 0, 4],
+            "match_end": [3, 5, 1, 5],
+            "match_no": [0, 0, 0, 1],
+        },
         schema=got.schema,
     )
     assert_frame_equal(got, want)
