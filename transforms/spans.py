@@ -48,18 +48,28 @@ def find_spans(
     rows = frame.with_row_index("_text_row")
     ascii_pattern = ascii_boundaries(pattern)
     if ascii_pattern == pattern:
-        return _tiled_spans(rows, text_col, pattern, match_col).drop("_text_row")
+        return _tiled_spans(_with_match(rows, text_col, pattern), text_col, pattern, match_col).drop("_text_row")
     # A Unicode `\b` makes the regex engine leave its DFA for the whole of any text holding a
     # non-ASCII byte (a non-breaking space, an en dash); in texts without a non-ASCII letter,
     # i.e. nearly every sentence of an English-language portal, ASCII boundaries are the same.
     rows = rows.with_columns(_ascii_words=~pl.col(text_col).str.contains(_NON_ASCII_WORD_CHAR)).cache()
+    ascii_rows = _with_match(rows.filter("_ascii_words"), text_col, ascii_pattern)
+    # Not filtered by `_with_match`: polars would fold both filters into one predicate and run
+    # the slow Unicode scan over every row to skip a few.
+    other_rows = rows.filter(~pl.col("_ascii_words"))
     spans = pl.concat(
         [
-            _tiled_spans(rows.filter("_ascii_words"), text_col, ascii_pattern, match_col),
-            _tiled_spans(rows.filter(~pl.col("_ascii_words")), text_col, pattern, match_col),
+            _tiled_spans(ascii_rows, text_col, ascii_pattern, match_col),
+            _tiled_spans(other_rows, text_col, pattern, match_col),
         ]
     )
     return spans.sort("_text_row", "match_no").drop("_text_row", "_ascii_words")
+
+
+def _with_match(rows: pl.LazyFrame, text_col: str, pattern: str) -> pl.LazyFrame:
+    # A text without a match gives no span; finding that out is one cheap forward scan, where
+    # the two scans of `_tiled_spans` find each match's end and then go back to its start.
+    return rows.filter(pl.col(text_col).str.contains(f"(?s)(?:{pattern})"))
 
 
 def _tiled_spans(rows: pl.LazyFrame, text_col: str, pattern: str, match_col: str) -> pl.LazyFrame:
