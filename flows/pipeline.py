@@ -118,7 +118,13 @@ def newsfacts_pipeline(
                 )
                 marts = build_marts(work)
                 quality = run_suites(
-                    work, settings.reference_dir, run_id, datetime.now(), started_at.date(), settings.data_docs_dir
+                    work,
+                    settings.reference_dir,
+                    run_id,
+                    datetime.now(),
+                    started_at.date(),
+                    settings.data_docs_dir,
+                    fingerprint=None if full_refresh else fingerprint,
                 )
                 report_quality(quality)
                 summary = run_summary(log, extracted, marts, quality, warehouse, publish_dir)
@@ -170,6 +176,8 @@ def run_summary(log, extracted: dict, marts: dict, quality: dict, warehouse: Pat
         "expectations_passed": quality.get("passed", quality.get("expectations_passed")),
         "expectations_failed": quality.get("failed", quality.get("expectations_failed")),
         "rows_flagged": quality["rows_flagged"],
+        "check_rows_validated": quality.get("rows_validated", 0),
+        "flags_carried": quality.get("flags_carried", 0),
         "published_files": 0,
         "warehouse": str(warehouse),
         "published": str(publish_dir / "current"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from importlib.metadata import version
 from pathlib import Path
 
 import polars as pl
@@ -21,26 +22,93 @@ SUITE_REFERENCE_TABLES = ("units", "metrics", "metric_ranges", "metric_reference
 
 @task(name="run-expectation-suites", cache_policy=NO_CACHE)
 def run_suites(
-    work: Path, reference_dir: Path, run_id: str, checked_at: datetime, as_of: date, docs_dir: Path | None = None
+    work: Path,
+    reference_dir: Path,
+    run_id: str,
+    checked_at: datetime,
+    as_of: date,
+    docs_dir: Path | None = None,
+    fingerprint: str | None = None,
 ) -> dict:
-    """Run every suite, store results and row flags, flag the marts; returns the outcome."""
+    """Run every suite, store results and row flags, flag the marts; returns the outcome.
+
+    With a `fingerprint` of the suites' inputs, Great Expectations reads only the check rows that
+    changed since the last validation with the same fingerprint and the others keep their flags;
+    without one (or when it changed) every row is validated.
+    """
     vocab = load_vocabulary(reference_dir)
     reference = {name: read_reference(reference_dir, name) for name in SUITE_REFERENCE_TABLES}
     debris = vocab.patterns("widget") + vocab.patterns("media") + vocab.patterns("cms_field")
-    checks = all_checks(reference, debris, as_of)
-    with db.session(work) as con:
-        frames = quality.build_check_tables(con)
-        results, flags = run_checks(frames, checks, docs_dir)
-        stored = quality.record_results(con, results, flags, checks, run_id=run_id, checked_at=checked_at)
-        flagged = quality.apply_flags(con, run_id)
-    outcome = summarize(results, stored, flagged)
+    checks = all_checks(reference, as_of)
+    fingerprint = fingerprint and f"{fingerprint}:great_expectations=={version('great_expectations')}"
     logger = get_run_logger()
-    logger.info("expectations: %s passed, %s failed; %s rows flagged", outcome["passed"], outcome["failed"], flagged)
+    with db.session(work) as con:
+        quality.build_check_tables(con, debris)
+        scope = quality.scope_validation(con, fingerprint, as_of, [c.name for c in checks if c.uses_check_date])
+        frames = quality.check_frames(con)
+        logger.info(
+            "validating %s check rows (%s)",
+            f"{sum(len(f) for f in frames.values()):,}",
+            "all rows" if scope["scope"] == "all" else f"rows changed since run {scope['previous_run_id']}",
+        )
+        results, flags = run_checks(frames, checks, docs_dir)
+        carried = quality.carried_flags(con, checks, scope["previous_run_id"])
+        results = with_carried(results, carried)
+        stored = quality.record_results(
+            con, results, pl.concat([flags, carried]), checks, run_id=run_id, checked_at=checked_at
+        )
+        counts = quality.save_validation(
+            con,
+            run_id=run_id,
+            validated_at=checked_at,
+            as_of=as_of,
+            fingerprint=fingerprint,
+            scope=scope["scope"],
+            flags_carried=carried.height,
+        )
+        flagged = quality.apply_flags(con, run_id)
+    outcome = {**summarize(results, stored, flagged), **counts, "flags_carried": carried.height}
+    logger.info(
+        "expectations: %s passed, %s failed; %s rows flagged (%s of %s check rows validated, %s flags carried over)",
+        outcome["passed"],
+        outcome["failed"],
+        flagged,
+        f"{counts['rows_validated']:,}",
+        f"{counts['rows_total']:,}",
+        f"{carried.height:,}",
+    )
     if docs_dir is not None:
         logger.info("Data Docs: %s", docs_dir / "index.html")
     for failure in outcome["blocking"]:
         logger.error("blocking failure: %s", failure)
     return outcome
+
+
+def with_carried(results: pl.DataFrame, carried: pl.DataFrame) -> pl.DataFrame:
+    """Results of this run's GX validation, counting the failing rows carried over from the last one."""
+    if carried.is_empty():
+        return results
+    counts = carried.group_by("expectation").agg(carried=pl.len().cast(pl.Int64))
+    return (
+        results.join(counts, on="expectation", how="left")
+        .with_columns(pl.col("carried").fill_null(0))
+        .with_columns(
+            success=pl.col("success") & (pl.col("carried") == 0),
+            unexpected_count=pl.col("unexpected_count").fill_null(0) + pl.col("carried"),
+            observed_value=pl.when(pl.col("carried") > 0)
+            .then(
+                pl.format(
+                    "{} rows unexpected: {} of {} rows validated now, {} unchanged rows flagged before",
+                    pl.col("unexpected_count").fill_null(0) + pl.col("carried"),
+                    pl.col("unexpected_count").fill_null(0),
+                    pl.col("element_count").fill_null(0),
+                    pl.col("carried"),
+                )
+            )
+            .otherwise(pl.col("observed_value")),
+        )
+        .drop("carried")
+    )
 
 
 def summarize(results: pl.DataFrame, flags: pl.DataFrame, flagged: int) -> dict:

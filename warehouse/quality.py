@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 import pandas as pd
@@ -11,22 +11,150 @@ import polars as pl
 from expectations.suites import Check
 from warehouse.db import SQL_DIR
 
-CHECK_TABLES = ("chk_quantities", "chk_articles", "chk_dated_mentions")
+# Check tables and the key that names their rows.
+CHECK_KEYS = {"chk_quantities": "fact_id", "chk_articles": "article_id", "chk_dated_mentions": "mention_id"}
+CHECK_TABLES = tuple(CHECK_KEYS)
 # Marts that carry quality_status / quality_note columns, and their key.
 FLAGGED_MARTS = {"fct_quantities": "fact_id"}
+# Columns of a check table that GX does not read: explanations, the row hash, the validation scope.
+BOOKKEEPING = ("row_hash", "to_validate")
 
 
-def build_check_tables(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
-    """Rebuild `quality.chk_*` from the marts and return them as pandas batches for GX."""
-    frames = {}
-    for name in CHECK_TABLES:
+def build_check_tables(con: duckdb.DuckDBPyConnection, debris_patterns: list[str]) -> dict[str, int]:
+    """Rebuild `quality.chk_*` from the marts; returns their row counts.
+
+    Each row gets `key_rows` (how many rows share its key, so that a new duplicate changes both rows)
+    and `row_hash`, a hash of everything the row-level expectations read: conflicts, totals and
+    densities are columns of the row, so a row whose hash did not change has the same outcome.
+    """
+    con.execute("set variable debris_regex = ?", [debris_regex(debris_patterns)])
+    counts = {}
+    for name, key in CHECK_KEYS.items():
         sql = (SQL_DIR / "checks" / f"{name}.sql").read_text(encoding="utf-8")
-        con.execute(f"create or replace table quality.{name} as\n{sql}")
-        # GX needs the tested columns, not the explanations: those are read back for failing rows only.
-        frames[name] = (
-            con.sql(f"select columns(lambda c: c not like 'msg_%') from quality.{name}").to_arrow_table().to_pandas()
+        con.execute(
+            f"""
+            create or replace table quality.{name} as
+            with checked as (
+            {sql}
+            ),
+            keyed as (
+                select *, count(*) over (partition by "{key}") as key_rows from checked
+            )
+            select keyed.*, hash(keyed) as row_hash, true as to_validate
+            from keyed
+            """
         )
-    return frames
+        counts[name] = con.execute(f"select count(*) from quality.{name}").fetchall()[0][0]
+    return counts
+
+
+def debris_regex(patterns: list[str]) -> str:
+    """One RE2 pattern matching any line that one of the debris line patterns matches."""
+    if not patterns:
+        return "(?m)$^"
+    return "(?m)" + "|".join(f"(?:{pattern})" for pattern in patterns)
+
+
+def scope_validation(
+    con: duckdb.DuckDBPyConnection, fingerprint: str | None, as_of: date, date_checks: list[str]
+) -> dict:
+    """Mark the check rows Great Expectations must read this run (`to_validate`); returns the scope.
+
+    Everything is validated when there is no earlier validation, when the suites or their inputs
+    changed (`fingerprint`, None forces it) or when asked. Otherwise only rows whose key and hash are
+    new, plus, on a new check day, rows that a check bounded by the day flagged last time: those
+    bounds only widen as days pass, so no other unchanged row can change outcome.
+    """
+    previous = con.execute(
+        "select run_id, suites_fingerprint, as_of from quality.validations order by validated_at desc limit 1"
+    ).fetchall()
+    if fingerprint is None or not previous or previous[0][1] != fingerprint:
+        return {"scope": "all", "previous_run_id": None}
+    previous_run, _, previous_as_of = previous[0]
+    for name, key in CHECK_KEYS.items():
+        con.execute(
+            f"""
+            update quality.{name} as chk set to_validate = false
+            from quality.validated_rows as done
+            where done.table_name = ? and done.row_key = cast(chk."{key}" as varchar) and done.row_hash = chk.row_hash
+            """,
+            [name],
+        )
+        if previous_as_of != as_of and date_checks:
+            con.execute(
+                f"""
+                update quality.{name} as chk set to_validate = true
+                where cast("{key}" as varchar) in (
+                    select row_key from quality.dq_row_flags
+                    where run_id = ? and expectation in (select unnest(?))
+                )
+                """,
+                [previous_run, date_checks],
+            )
+    return {"scope": "changed", "previous_run_id": previous_run}
+
+
+def check_frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """The rows of each check table to validate, as pandas batches for GX (without explanations)."""
+    return {
+        name: con.sql(
+            f"select columns(lambda c: c not like 'msg_%' and c not in {BOOKKEEPING}) "
+            f"from quality.{name} where to_validate"
+        )
+        .to_arrow_table()
+        .to_pandas()
+        for name in CHECK_TABLES
+    }
+
+
+def carried_flags(con: duckdb.DuckDBPyConnection, checks: list[Check], previous_run_id: str | None) -> pl.DataFrame:
+    """The previous run's flags of rows not validated again (their outcome cannot have changed)."""
+    schema = {c: pl.String for c in ("table_name", "row_key", "expectation", "rule", "severity", "quality_status")}
+    if previous_run_id is None:
+        return pl.DataFrame(schema=schema)
+    parts = []
+    for name, key in CHECK_KEYS.items():
+        suites = sorted({c.suite for c in checks if c.table == name})
+        parts.append(
+            con.sql(
+                f"""
+                select flags.table_name, flags.row_key, flags.expectation, flags.rule, flags.severity,
+                    flags.quality_status
+                from quality.dq_row_flags as flags
+                where flags.run_id = ? and flags.table_name in (select unnest(?))
+                    and flags.row_key in (select cast("{key}" as varchar) from quality.{name} where not to_validate)
+                """,
+                params=[previous_run_id, suites],
+            ).pl()
+        )
+    return pl.concat(parts).cast(schema)
+
+
+def save_validation(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    validated_at: datetime,
+    as_of: date,
+    fingerprint: str | None,
+    scope: str,
+    flags_carried: int,
+) -> dict[str, int]:
+    """Remember which rows this validation covered; returns rows in all and rows GX read."""
+    con.execute("delete from quality.validated_rows")
+    total = validated = 0
+    for name, key in CHECK_KEYS.items():
+        con.execute(
+            f'insert into quality.validated_rows select ?, cast("{key}" as varchar), row_hash from quality.{name}',
+            [name],
+        )
+        rows, read = con.execute(f"select count(*), count(*) filter (to_validate) from quality.{name}").fetchall()[0]
+        total, validated = total + rows, validated + read
+    con.execute(
+        "insert into quality.validations values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, validated_at, as_of, fingerprint or "", scope, total, validated, flags_carried],
+    )
+    return {"rows_total": total, "rows_validated": validated}
 
 
 def record_results(
@@ -39,7 +167,7 @@ def record_results(
     checked_at: datetime,
 ) -> pl.DataFrame:
     """Store one run's outcomes and row flags (with their explanations); returns the flags stored."""
-    messages = _messages(con, checks)
+    messages = _messages(con, checks, flags)
     explained = (
         flags.join(
             pl.DataFrame(
@@ -126,21 +254,23 @@ def apply_flags(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
     return flagged
 
 
-def _messages(con: duckdb.DuckDBPyConnection, checks: list[Check]) -> pl.DataFrame:
-    """One row per (check table, message column, row key) with the message text."""
+def _messages(con: duckdb.DuckDBPyConnection, checks: list[Check], flags: pl.DataFrame) -> pl.DataFrame:
+    """One row per (check table, message column, flagged row key) with the message text."""
     parts = []
     wanted: dict[str, set[str]] = {}
-    keys: dict[str, str] = {}
     for check in checks:
         if check.message_column:
             wanted.setdefault(check.table, set()).add(check.message_column)
-            keys[check.table] = check.key
+    con.register("_flagged", flags.select("row_key").unique().to_arrow())
     for table, columns in wanted.items():
+        key = CHECK_KEYS[table]
         for column in sorted(columns):
             frame = con.sql(
-                f'select cast("{keys[table]}" as varchar) as row_key, "{column}" as message from quality.{table}'
+                f'select cast("{key}" as varchar) as row_key, "{column}" as message from quality.{table} '
+                f'where cast("{key}" as varchar) in (select row_key from _flagged)'
             ).pl()
             parts.append(frame.with_columns(_table=pl.lit(table), _message_column=pl.lit(column)))
+    con.unregister("_flagged")
     schema = {"row_key": pl.String, "message": pl.String, "_table": pl.String, "_message_column": pl.String}
     if not parts:
         return pl.DataFrame(schema=schema)
