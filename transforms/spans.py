@@ -52,7 +52,11 @@ def find_spans(
     # A Unicode `\b` makes the regex engine leave its DFA for the whole of any text holding a
     # non-ASCII byte (a non-breaking space, an en dash); in texts without a non-ASCII letter,
     # i.e. nearly every sentence of an English-language portal, ASCII boundaries are the same.
-    rows = rows.with_columns(_ascii_words=~pl.col(text_col).str.contains(_NON_ASCII_WORD_CHAR)).cache()
+    text = pl.col(text_col)
+    # Counting characters is ten times faster than the regex, which then reads only the texts with a
+    # multi-byte character (the others are emptied: polars would still scan the text behind a null).
+    multi_byte = pl.when(text.str.len_bytes() > text.str.len_chars()).then(text).otherwise(pl.lit(""))
+    rows = rows.with_columns(_ascii_words=~multi_byte.str.contains(_NON_ASCII_WORD_CHAR)).cache()
     ascii_rows = _with_match(rows.filter("_ascii_words"), text_col, ascii_pattern)
     # Not filtered by `_with_match`: polars would fold both filters into one predicate and run
     # the slow Unicode scan over every row to skip a few.
