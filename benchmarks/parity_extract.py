@@ -3,16 +3,20 @@
     python -m benchmarks.parity_extract --save /tmp/extract-baseline    # before a change
     python -m benchmarks.parity_extract --check /tmp/extract-baseline   # after it
 
-The documents are `seeds/raw/*.txt` and the first `--docs` files of the `--mb` corpus, extracted in
-batches of `--batch-docs` like the benchmark does. Each staging frame is written to (or compared with)
+The documents are `seeds/raw/*.txt`, the first `--docs` files of the `--mb` corpus, and the first
+`--vietnamese` of those again with surnames and place names spelled with their diacritics ("Nguyễn",
+"Thái Bình"), so that sentences with non-ASCII letters are covered too; they are extracted in batches
+of `--batch-docs` like the benchmark does. Each staging frame is written to (or compared with)
 `<folder>/<table>.parquet`, rows sorted by every column so that row order does not matter.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 import polars as pl
@@ -22,14 +26,38 @@ from benchmarks import corpus
 from benchmarks.run import MB, ROOT, corpus_files
 
 
-def documents(mb: float, limit: int) -> pl.DataFrame:
-    """The seed articles and the first `limit` corpus documents: `doc_id`, `text`."""
+def documents(mb: float, limit: int, vietnamese: int) -> pl.DataFrame:
+    """The seed articles, the first `limit` corpus documents and `vietnamese` of them respelled: `doc_id`, `text`."""
     corpus.generate(mb)
     files = sorted((ROOT / "seeds" / "raw").glob("*.txt")) + corpus_files(corpus.default_folder(mb))[:limit]
-    return pl.DataFrame(
+    docs = pl.DataFrame(
         {
             "doc_id": [f"{p.parent.name}/{p.stem}" for p in files],
             "text": [p.read_bytes().decode("utf-8") for p in files],
+        }
+    )
+    return pl.concat([docs, in_vietnamese(docs.head(vietnamese))])
+
+
+def ascii_fold(word: str) -> str:
+    """The word without its diacritics ("Nguyễn" -> "Nguyen")."""
+    decomposed = unicodedata.normalize("NFD", word.replace("Đ", "D").replace("đ", "d"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def in_vietnamese(docs: pl.DataFrame) -> pl.DataFrame:
+    """The documents with surnames and place names written with their diacritics, under `vi/` ids."""
+    from warehouse.reference import load_vocabulary
+
+    vocab = load_vocabulary(ROOT / "seeds" / "reference")
+    spellings = {ascii_fold(w): w for w in vocab.words("surnames", "surname") if ascii_fold(w) != w}
+    places = vocab.table("places").drop_nulls("name_vi")
+    spellings |= dict(zip(places["name"], places["name_vi"], strict=True))
+    words = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(spellings, key=len, reverse=True))) + r")\b")
+    return pl.DataFrame(
+        {
+            "doc_id": ["vi/" + d for d in docs["doc_id"]],
+            "text": [words.sub(lambda m: spellings[m.group()], t) for t in docs["text"]],
         }
     )
 
@@ -57,10 +85,11 @@ def main() -> None:
     mode.add_argument("--check", type=Path, help="folder of the baseline to compare with")
     parser.add_argument("--mb", type=float, default=20, help="corpus to take the documents from")
     parser.add_argument("--docs", type=int, default=1500, help="corpus documents after the seed articles")
+    parser.add_argument("--vietnamese", type=int, default=300, help="documents respelled with diacritics")
     parser.add_argument("--batch-docs", type=int, default=500, help="documents per extraction batch")
     args = parser.parse_args()
 
-    docs = documents(args.mb, args.docs)
+    docs = documents(args.mb, args.docs, args.vietnamese)
     t0 = time.perf_counter()
     frames = extract(docs, args.batch_docs)
     secs = time.perf_counter() - t0
