@@ -95,8 +95,9 @@ def assign_subjects(
     clause_start = (
         quantities.join(sentences.select("doc_id", "sentence_no", "sentence"), on=["doc_id", "sentence_no"])
         .with_columns(
+            # Removing up to the last separator needs no capture group (and its slow capturing search).
             _clause_start=pl.col("match_start")
-            - pl.col("sentence").str.slice(0, pl.col("match_start")).str.extract(r"([^,;:]*)$").str.len_chars()
+            - pl.col("sentence").str.slice(0, pl.col("match_start")).str.replace(r"(?s)^.*[,;:]", "").str.len_chars()
         )
         .select("doc_id", "char_start", "sentence_no", "match_start", "_clause_start")
     )

@@ -202,9 +202,11 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
     contexts = (
         quantities.join(sentences.select("doc_id", "sentence_no", "sentence"), on=["doc_id", "sentence_no"])
         .with_columns(
+            # What follows the last ";" before the figure. Removing up to it needs no capture group,
+            # which would send every prefix through the regex engine's slow capturing search.
             _context=pl.col("sentence")
             .str.slice(0, pl.col("match_start"))
-            .str.extract(r"([^;]*)$")
+            .str.replace(r"(?s)^.*;", "")
             .str.slice(-CONTEXT_CHARS)
         )
         .join(unit_dims.lazy(), on="unit", how="left")
