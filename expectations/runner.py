@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import importlib
 import json
 import operator
+import threading
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +50,21 @@ FLAG_SCHEMA = {
     "severity": pl.String,
     "quality_status": pl.String,
 }
+
+
+def preload() -> threading.Thread:
+    """Import Great Expectations in a background thread while other stages run (it takes ~5 s).
+
+    Failures are left to the import in `run_checks`, which reports them where they matter.
+    """
+
+    def _import() -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module("great_expectations")
+
+    thread = threading.Thread(target=_import, name="preload-great-expectations", daemon=True)
+    thread.start()
+    return thread
 
 
 def run_checks(

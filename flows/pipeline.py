@@ -12,6 +12,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from expectations.runner import preload as preload_great_expectations
 from flows.build import build_marts, last_completed_run, load_reference
 from flows.ingest import ingest_landing
 from flows.publish import publish_marts
@@ -112,6 +113,7 @@ def newsfacts_pipeline(
                 summary.update(status="completed", published_files=0, unchanged_since=built_by)
                 commit_build(work, warehouse, run_id, started_at, summary)
             else:
+                preload_great_expectations()
                 load_reference(work, settings.reference_dir)
                 extracted = transform_documents.with_options(task_runner=_task_runner(settings))(
                     work, vocab, started_at, settings.batch_docs, full_refresh

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
@@ -28,10 +29,9 @@ def list_documents_to_extract(work: Path, full_refresh: bool) -> list[str]:
 
 
 @task(name="fetch-documents", cache_policy=NO_CACHE)
-def fetch_documents(work: Path, doc_ids: list[str]) -> pa.Table:
+def fetch_documents(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> pa.Table:
     """The text of a batch of documents."""
-    with db.session(work) as con:
-        return staging.fetch_documents(con, doc_ids)
+    return staging.fetch_documents(con, doc_ids)
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
@@ -42,14 +42,19 @@ def extract_batch(docs: pa.Table, vocab: Vocabulary) -> dict[str, pa.Table]:
 
 
 @task(name="load-staging", cache_policy=NO_CACHE)
-def load_staging(work: Path, tables: dict[str, pa.Table], doc_ids: list[str], now: datetime) -> dict[str, int]:
-    """Replace the staging rows of a batch."""
-    with db.session(work) as con:
-        con.execute("begin transaction")
+def load_staging(
+    con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], doc_ids: list[str], now: datetime
+) -> dict[str, int]:
+    """Replace the staging rows of a batch, in one transaction."""
+    con.execute("begin transaction")
+    try:
         counts = staging.load_staging(
             con, {n: pl.from_arrow(t) for n, t in tables.items()}, doc_ids, version=EXTRACTOR_VERSION, now=now
         )
-        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
     return counts
 
 
@@ -65,21 +70,24 @@ def transform_documents(
         "%s documents to extract in %s batches (extractor %s)", f"{len(doc_ids):,}", len(batches), EXTRACTOR_VERSION
     )
     totals: dict[str, int] = {"documents": len(doc_ids)}
-    # At most two batches are in flight, so memory stays bounded whatever the backlog.
-    pending = None
-    for number, batch in enumerate(batches, start=1):
-        future = extract_batch.submit(fetch_documents(work, batch), vocab)
+    # One connection reads and writes for the whole stage (opening and closing one per batch made
+    # DuckDB checkpoint each time). At most two batches are in flight, so memory stays bounded
+    # whatever the backlog; the extraction itself runs on the task runner's workers.
+    with db.session(work) as con:
+        pending = None
+        for number, batch in enumerate(batches, start=1):
+            future = extract_batch.submit(fetch_documents(con, batch), vocab)
+            if pending is not None:
+                _load(con, pending, now, totals)
+            pending = (future, batch, number, len(batches))
         if pending is not None:
-            _load(work, pending, now, totals)
-        pending = (future, batch, number, len(batches))
-    if pending is not None:
-        _load(work, pending, now, totals)
+            _load(con, pending, now, totals)
     return totals
 
 
-def _load(work: Path, pending: tuple, now: datetime, totals: dict[str, int]) -> None:
+def _load(con: duckdb.DuckDBPyConnection, pending: tuple, now: datetime, totals: dict[str, int]) -> None:
     future, batch, number, count = pending
-    counts = load_staging(work, future.result(), batch, now)
+    counts = load_staging(con, future.result(), batch, now)
     for name, rows in counts.items():
         totals[name] = totals.get(name, 0) + rows
     get_run_logger().info(
