@@ -17,6 +17,9 @@ STAGING_TABLES = (
     "stg_events",
 )
 
+# Columns DuckDB adds as a batch is loaded (macros of the staging DDL).
+DERIVED = {"stg_articles": ", staging.content_key(title, body) as content_key"}
+
 
 def documents_to_extract(con: duckdb.DuckDBPyConnection, version: str, *, full_refresh: bool) -> list[str]:
     """Current documents without staging rows from this extractor version (all of them on a full refresh)."""
@@ -67,7 +70,7 @@ def load_staging(
     for table in STAGING_TABLES:
         frame = frames[table]
         con.register("_frame", frame.to_arrow())
-        con.execute(f"insert into staging.{table} by name select * from _frame")
+        con.execute(f"insert into staging.{table} by name select *{DERIVED.get(table, '')} from _frame")
         con.unregister("_frame")
         counts[table] = frame.height
     done = pl.DataFrame({"doc_id": doc_ids, "extractor_version": version, "extracted_at": now})

@@ -33,9 +33,7 @@ keyed as (
         current_documents.source_count,
         current_documents.ingested_at,
         current_documents.encoding,
-        left(md5(lower(regexp_replace(
-            coalesce(stg_articles.title, '') || ' ' || coalesce(stg_articles.body, ''), '\s+', ' ', 'g'
-        ))), 16) as article_id
+        stg_articles.content_key as article_id
     from stg_articles
     inner join current_documents on stg_articles.doc_id = current_documents.doc_id
 ),
