@@ -9,6 +9,10 @@ import polars as pl
 # A letter, digit or mark outside ASCII: the only characters on either side of which a Unicode `\b`
 # and an ASCII `(?-u:\b)` can disagree.
 _NON_ASCII_WORD_CHAR = r"[\w&&[^\x00-\x7F]]"
+# Unicode classes and what they match in a text without `_NON_ASCII_WORD_CHAR`.
+_ASCII_EQUIVALENTS = {r"\b": r"(?-u:\b)", r"\p{Lu}": "[A-Z]", r"\p{Ll}": "[a-z]", r"\p{L}": "[A-Za-z]", r"\d": "[0-9]"}
+# One escape (read one at a time so that "\\b" stays a backslash and a "b"), or an ASCII boundary.
+_ESCAPE = re.compile(r"\(\?-u:\\b\)|\\p\{\w+\}|\\.")
 
 
 def alternation(words: list[str], *, escape: bool = True) -> str:
@@ -24,10 +28,14 @@ def _escape(word: str) -> str:
     return "".join(r"\s+" if c == " " else "\\" + c if c in specials else c for c in word)
 
 
-def ascii_boundaries(pattern: str) -> str:
-    r"""`pattern` with each `\b` an ASCII word boundary: the same matches in a text without `_NON_ASCII_WORD_CHAR`."""
-    # Escapes are read pairwise so that "\\b" stays a backslash and a "b"; ASCII boundaries stay as written.
-    return re.sub(r"\(\?-u:\\b\)|\\.", lambda m: r"(?-u:\b)" if m.group() == r"\b" else m.group(), pattern)
+def for_ascii_words(pattern: str) -> str:
+    r"""`pattern` for texts without `_NON_ASCII_WORD_CHAR`: the same matches, from a far smaller automaton.
+
+    Letters and digits are word characters, so in such a text they are all ASCII, and every other
+    character is a non-word character to a Unicode `\b` and to an ASCII one alike. Only `\s`, `.`
+    and negated classes still need Unicode (a non-breaking space is whitespace).
+    """
+    return _ESCAPE.sub(lambda m: _ASCII_EQUIVALENTS.get(m.group(), m.group()), pattern)
 
 
 def find_spans(
@@ -46,12 +54,14 @@ def find_spans(
     match's end. Adds `match_start`/`match_end` (relative to the text) and `match_no`.
     """
     rows = frame.with_row_index("_text_row")
-    ascii_pattern = ascii_boundaries(pattern)
-    if ascii_pattern == pattern:
-        return _tiled_spans(_with_match(rows, text_col, pattern), text_col, pattern, match_col).drop("_text_row")
     # A Unicode `\b` makes the regex engine leave its DFA for the whole of any text holding a
-    # non-ASCII byte (a non-breaking space, an en dash); in texts without a non-ASCII letter,
-    # i.e. nearly every sentence of an English-language portal, ASCII boundaries are the same.
+    # non-ASCII byte (a non-breaking space, an en dash), and Unicode letter classes make it slow to
+    # compile and to run; texts without a non-ASCII letter, i.e. nearly every sentence of an
+    # English-language portal, get the same matches from the ASCII pattern. Without either, the
+    # second pattern and the split cost more than they save.
+    if not any(e == r"\b" or e.startswith(r"\p") for e in _ESCAPE.findall(pattern)):
+        return _tiled_spans(_with_match(rows, text_col, pattern), text_col, pattern, match_col).drop("_text_row")
+    ascii_pattern = for_ascii_words(pattern)
     text = pl.col(text_col)
     # Counting characters is ten times faster than the regex, which then reads only the texts with a
     # multi-byte character (the others are emptied: polars would still scan the text behind a null).

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from transforms.spans import alternation, ascii_boundaries, find_spans
+from transforms.spans import alternation, find_spans, for_ascii_words
 
 
 @pytest.mark.parametrize(
@@ -101,16 +101,37 @@ def test_find_spans_offsets_restart_per_row() -> None:
 @pytest.mark.parametrize(
     ("pattern", "expected"),
     [
-        # Every word boundary becomes an ASCII one.
-        (r"\bLe\s+\p{Lu}\b", r"(?-u:\b)Le\s+\p{Lu}(?-u:\b)"),
+        # Word boundaries become ASCII ones, letter and digit classes ASCII ranges.
+        (r"\bLe\s+\p{Lu}\p{Ll}*\d\b", r"(?-u:\b)Le\s+[A-Z][a-z]*[0-9](?-u:\b)"),
+        # Inside a class, a range nests: [[A-Za-z]'] is a letter or an apostrophe.
+        (r"[\p{L}']+", r"[[A-Za-z]']+"),
         # An escaped backslash followed by "b" is a literal, not a boundary.
         (r"a\\b", r"a\\b"),
-        # A pattern without `\b` is unchanged, so find_spans scans it once.
-        (r"(?-u:\b)\d+", r"(?-u:\b)\d+"),
+        # `\s` also matches a non-breaking space, which is no word character: it stays.
+        (r"a\sb", r"a\sb"),
+        # A pattern that is ASCII already is unchanged.
+        (r"(?-u:\b)[0-9]+", r"(?-u:\b)[0-9]+"),
     ],
 )
-def test_ascii_boundaries(pattern: str, expected: str) -> None:
-    assert ascii_boundaries(pattern) == expected
+def test_for_ascii_words(pattern: str, expected: str) -> None:
+    assert for_ascii_words(pattern) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        # A name after a non-breaking space and an en dash, where `\p{Lu}` and `\b` meet non-ASCII text.
+        ("Mr.\u00a0Le Van An – Director", r"\b\p{Lu}\p{Ll}+\s+\p{Lu}\p{Ll}+\b"),
+        # Digits next to a non-ASCII symbol.
+        ("5¼ and 12\u00a0ha", r"\b\d+\b"),
+    ],
+)
+def test_for_ascii_words_matches_like_the_unicode_pattern(text: str, pattern: str) -> None:
+    frame = pl.DataFrame({"text": [text]})
+    unicode = frame.select(pl.col("text").str.extract_all(pattern)).item()
+    ascii_only = frame.select(pl.col("text").str.extract_all(for_ascii_words(pattern))).item()
+    assert ascii_only.to_list() == unicode.to_list()
+    assert len(unicode) > 0
 
 
 def test_find_spans_keeps_unicode_boundaries_next_to_non_ascii_letters() -> None:
