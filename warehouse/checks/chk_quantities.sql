@@ -68,6 +68,25 @@ parts_markers as (
     select string_agg(pattern, '|') as alternation from reference.parts_markers
 ),
 
+ordered as (
+    -- Where the previous fact of the sentence ends, without the document texts: a window over
+    -- rows that carry whole texts would hold every text once per fact in memory.
+    select
+        fact_id,
+        lag(char_end) over (partition by doc_id, sentence_no order by char_start) as previous_end
+    from facts
+),
+
+spans as (
+    select
+        facts.fact_id,
+        substr(documents.text, facts.char_start + 1, facts.char_end - facts.char_start) as text_at_span,
+        substr(documents.text, ordered.previous_end + 1, facts.char_start - ordered.previous_end) as gap_before
+    from facts
+    inner join ordered on facts.fact_id = ordered.fact_id
+    inner join documents on facts.doc_id = documents.doc_id
+),
+
 based as (
     select
         facts.fact_id,
@@ -91,18 +110,13 @@ based as (
         coalesce(units.base_unit, facts.unit) as base_unit,
         -- A ratio ("1.3 times") has no magnitude of its own to test.
         case when units.dimension != 'ratio' then facts.value * coalesce(units.to_base, 1) end as value_base,
-        substr(documents.text, facts.char_start + 1, facts.char_end - facts.char_start) as text_at_span,
-        substr(
-            documents.text,
-            lag(facts.char_end) over sentence_order + 1,
-            facts.char_start - lag(facts.char_end) over sentence_order
-        ) as gap_before,
+        spans.text_at_span,
+        spans.gap_before,
         coalesce(try_cast(right(facts.period, 4) as integer), year(facts.published_at)) as fact_year
     from facts
-    inner join documents on facts.doc_id = documents.doc_id
+    left join spans on facts.fact_id = spans.fact_id
     left join units on facts.unit = units.unit
     left join metrics on facts.metric = metrics.metric
-    window sentence_order as (partition by facts.doc_id, facts.sentence_no order by facts.char_start)
 ),
 
 conflicts as (
