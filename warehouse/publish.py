@@ -13,7 +13,13 @@ which DuckDB, polars and pyarrow read back as null (pyarrow cannot infer the typ
 value is null: pass the partition schema then). An empty mart is one empty file in that partition, so
 globs still match and show the columns. `dim_people` and `dim_places` are one file each,
 `<mart>/part-0.parquet`. The manifest lists every table's files with sizes and checksums, its
-partitioning keys, and its partitions with their values, rows and files.
+partitioning keys, and its partitions with their values, rows, files and content fingerprint.
+
+A publication is incremental: a partition whose rows have the same fingerprint (row count and the
+sum of the rows' hashes, so row order does not matter) as in the current publication, under the
+same columns, `only_ok` and writer, is hard-linked from it instead of written again. Files are never
+modified in place, so a hard link keeps the bytes the previous run wrote, and pruning that run's
+folder only removes a name. Every other partition is written with one `COPY` per table.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import os
 import shutil
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 import duckdb
@@ -44,6 +50,11 @@ PARTITIONED_MARTS = ("dim_articles", "fct_quantities", "fct_person_roles", "fct_
 PARTITIONING = ("province", "year")
 # What DuckDB, Hive, Spark, polars and pyarrow all write and read for a null partition value.
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+PARQUET = "format parquet, compression zstd"
+# A file written by another DuckDB or with other options may differ: part of what a fingerprint depends on.
+WRITER = f"duckdb {duckdb.__version__}, {PARQUET}"
+# DuckDB's hash() of the row as a struct; it treats 0.0 and -0.0 as equal, as `=` does.
+CONTENT = "count(*):sum(hash(row))"
 
 
 class PublishError(RuntimeError):
@@ -73,7 +84,10 @@ def publish(
         runs.mkdir(parents=True, exist_ok=True)
         _remove_leftovers(publish_dir)
         staging.mkdir()
-        tables = {name: _write_table(con, name, staging, only_ok=only_ok) for name in PUBLISHED_MARTS}
+        reusable = _previous_publication(publish_dir, previous)
+        tables = {
+            name: _write_table(con, name, staging, only_ok=only_ok, previous=reusable) for name in PUBLISHED_MARTS
+        }
         manifest = {
             "run_id": run_id,
             "published_at": published_at.isoformat(),
@@ -82,9 +96,10 @@ def publish(
             "tables": tables,
             **(extra or {}),
         }
-        _write_json(staging / "manifest.json", manifest)
+        text = json.dumps(manifest, indent=2, default=str)
+        _write_text(staging / "manifest.json", text)
         # Written before anything visible changes, so the last step is a rename that cannot run out of space.
-        _write_json(manifest_tmp, manifest)
+        _write_text(manifest_tmp, text)
         if final.exists():
             # The same run published again (a retried task): its old folder may be `current`.
             os.replace(final, replaced)
@@ -138,42 +153,187 @@ def _undo(publish_dir: Path, run_id: str, *, previous: str | None, swapped: bool
     return "the previous publication is unchanged"
 
 
-def _write_table(con: duckdb.DuckDBPyConnection, name: str, folder: Path, *, only_ok: bool) -> dict[str, Any]:
+class _Previous(NamedTuple):
+    folder: Path
+    tables: dict[str, Any]
+
+
+def _previous_publication(publish_dir: Path, previous: str | None) -> _Previous | None:
+    """The run folder `current` points to and the tables of its own manifest, if both can be read."""
+    if previous is None:
+        return None
+    folder = publish_dir / previous
+    try:
+        tables = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["tables"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return _Previous(folder, tables) if isinstance(tables, dict) else None
+
+
+def _write_table(
+    con: duckdb.DuckDBPyConnection, name: str, folder: Path, *, only_ok: bool, previous: _Previous | None
+) -> dict[str, Any]:
     filtered = only_ok and name == "fct_quantities"
     mart = f"select * from marts.{name}" + (" where quality_status = 'ok'" if filtered else "")
     partitioning = list(PARTITIONING) if name in PARTITIONED_MARTS else []
     target = folder / name
-    if partitioning:
-        keyed = (
-            "select mart.*, articles.place_id as province, year(articles.published_at) as year"
-            f" from ({mart}) as mart left join marts.dim_articles as articles on mart.article_id = articles.article_id"
-        )
-        con.execute(
-            f"copy ({keyed}) to {_literal(target)} (format parquet, compression zstd,"
-            f" partition_by ({', '.join(partitioning)}), filename_pattern 'part-{{i}}')"
-        )
-    if not list(target.rglob("*.parquet")):
+    fingerprint = {"content": CONTENT, "writer": WRITER, "only_ok_rows": only_ok, "columns": _columns(con, mart)}
+    contents = _contents(con, mart, partitioning)
+    old = _old_partitions(previous, name, fingerprint, partitioning)
+    linked: dict[tuple, dict[str, Any]] = {}
+    for key, content in contents.items():
+        if key in old and old[key]["content"] == content and _link(old[key]["files"], previous.folder, folder):
+            linked[key] = old[key]
+    written = [key for key in contents if key not in linked]
+    if not written:
+        new_files = []
+    elif not partitioning or contents == {_null_key(partitioning): "0:0"}:
         # Unpartitioned, or empty: DuckDB writes no partition for no rows, and a glob matching nothing is an error.
-        single = target.joinpath(*(f"{key}={NULL_PARTITION}" for key in partitioning))
-        single.mkdir(parents=True, exist_ok=True)
-        con.execute(f"copy ({mart}) to {_literal(single / 'part-0.parquet')} (format parquet, compression zstd)")
-    files = sorted(target.rglob("*.parquet"))
-    partitions: dict[tuple, dict[str, Any]] = {}
-    for path in files:
+        single = target.joinpath(*(f"{key}={NULL_PARTITION}" for key in partitioning), "part-0.parquet")
+        single.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(f"copy ({mart}) to {_literal(single)} ({PARQUET})")
+        new_files = [single]
+    else:
+        scratch = folder / ".write" / name
+        new_files = _copy_partitions(con, mart, partitioning, written if linked else None, target, scratch)
+    partitions = {key: {**p, "files": [entry["path"] for entry in p["files"]]} for key, p in linked.items()}
+    entries = {entry["path"]: entry for partition in linked.values() for entry in partition["files"]}
+    for path in new_files:
+        relative = path.relative_to(folder).as_posix()
         values = _partition_values(path.parent.relative_to(target))
-        partition = partitions.setdefault(tuple(values.values()), {**values, "rows": 0, "files": []})
+        key = tuple(values.values())
+        partition = partitions.setdefault(key, {**values, "rows": 0, "files": [], "content": contents.get(key)})
         partition["rows"] += pq.read_metadata(path).num_rows
-        partition["files"].append(path.relative_to(folder).as_posix())
+        partition["files"].append(relative)
+        entries[relative] = {"path": relative, "bytes": path.stat().st_size, "sha256": _sha256(path)}
     ordered = [partitions[key] for key in sorted(partitions, key=_nulls_last)]
     paths = [path for partition in ordered for path in partition["files"]]
     return {
         "rows": sum(p["rows"] for p in ordered),
         "only_ok_rows": filtered,
-        "schema": [{"name": f.name, "type": str(f.type)} for f in pq.read_schema(files[0])],
+        "schema": [{"name": f.name, "type": str(f.type)} for f in pq.read_schema(folder / paths[0])],
         "partitioning": partitioning,
-        "files": [{"path": p, "bytes": (folder / p).stat().st_size, "sha256": _sha256(folder / p)} for p in paths],
+        "files": [entries[path] for path in paths],
         "partitions": ordered,
+        "fingerprint": fingerprint,
+        "written": len(written),
+        "linked": len(linked),
     }
+
+
+def _keyed(mart: str, columns: str) -> str:
+    """`columns` of the mart's rows beside the partition keys taken from their article."""
+    return (
+        f"select {columns}, articles.place_id as province, year(articles.published_at) as year"
+        f" from ({mart}) as mart left join marts.dim_articles as articles on mart.article_id = articles.article_id"
+    )
+
+
+def _columns(con: duckdb.DuckDBPyConnection, query: str) -> list[dict[str, str]]:
+    return [{"name": row[0], "type": row[1]} for row in con.execute(f"describe {query}").fetchall()]
+
+
+def _contents(con: duckdb.DuckDBPyConnection, mart: str, partitioning: list[str]) -> dict[tuple, str]:
+    """Each partition's `<rows>:<sum of its rows' hashes>`, the same whatever the order of the rows."""
+    # A sum, not bit_xor: two identical rows would cancel out. Summed as hugeint, it cannot overflow.
+    content = "count(*), coalesce(sum(row_hash), 0)::hugeint"
+    if partitioning:
+        keys = ", ".join(partitioning)
+        query = f"select {keys}, {content} from ({_keyed(mart, 'hash(mart) as row_hash')}) group by {keys}"
+    else:
+        query = f"select {content} from (select hash(mart) as row_hash from ({mart}) as mart)"
+    contents = {tuple(row[:-2]): f"{row[-2]}:{row[-1]}" for row in con.execute(query).fetchall()}
+    # An empty mart is still one empty file, in the default partition.
+    return contents or {_null_key(partitioning): "0:0"}
+
+
+def _null_key(partitioning: list[str]) -> tuple[None, ...]:
+    return tuple(None for _ in partitioning)
+
+
+def _old_partitions(
+    previous: _Previous | None, name: str, fingerprint: dict[str, Any], partitioning: list[str]
+) -> dict[tuple, dict[str, Any]]:
+    """The previous publication's partitions of this table, with their file entries, if comparable."""
+    table = previous.tables.get(name) if previous else None
+    if not isinstance(table, dict) or table.get("fingerprint") != fingerprint:
+        return {}
+    if table.get("partitioning") != partitioning:
+        return {}
+    try:
+        files = {entry["path"]: entry for entry in table["files"]}
+        return {
+            tuple(partition[key] for key in partitioning): {
+                **partition,
+                "files": [files[p] for p in partition["files"]],
+            }
+            for partition in table["partitions"]
+            if "content" in partition
+        }
+    except (KeyError, TypeError):
+        # A damaged manifest: nothing in it is reused.
+        return {}
+
+
+def _link(files: list[dict[str, Any]], source: Path, folder: Path) -> bool:
+    """Hard-link a previous partition's files into `folder`; False, leaving no link, if one cannot be."""
+    made: list[Path] = []
+    try:
+        for entry in files:
+            original, copy = source / entry["path"], folder / entry["path"]
+            # The manifest's sha256 is carried over unread: a file of another size is not the one it describes.
+            if original.stat().st_size != entry["bytes"]:
+                break
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            os.link(original, copy)
+            made.append(copy)
+        else:
+            return True
+    except OSError:
+        # Another file system (EXDEV), no hard links there (EPERM), a file gone: it gets written instead.
+        pass
+    for copy in made:
+        copy.unlink(missing_ok=True)
+    return False
+
+
+def _copy_partitions(
+    con: duckdb.DuckDBPyConnection,
+    mart: str,
+    partitioning: list[str],
+    keys: list[tuple] | None,
+    target: Path,
+    scratch: Path,
+) -> list[Path]:
+    """Write the mart's partitions `keys` (all if None) into `target` with one partitioned COPY; the files."""
+    query = _keyed(mart, "mart.*")
+    parameters: list[Any] = []
+    if keys is not None:
+        types = {row[0]: row[1] for row in con.execute(f"describe {query}").fetchall()}
+        row = "(" + ", ".join(f"?::{types[key]}" for key in partitioning) + ")"
+        on = " and ".join(f"keyed.{key} is not distinct from wanted.{key}" for key in partitioning)
+        query = (
+            f"select keyed.* from ({query}) as keyed semi join (values {', '.join(row for _ in keys)})"
+            f" as wanted({', '.join(partitioning)}) on {on}"
+        )
+        parameters = [value for key in keys for value in key]
+    # COPY ... PARTITION_BY refuses a folder that already holds the linked partitions.
+    into = scratch if target.exists() else target
+    into.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(
+        f"copy ({query}) to {_literal(into)} ({PARQUET},"
+        f" partition_by ({', '.join(partitioning)}), filename_pattern 'part-{{i}}')",
+        parameters,
+    )
+    files = sorted(into.rglob("*.parquet"))
+    if into == target:
+        return files
+    moved = [target / path.relative_to(scratch) for path in files]
+    for path, destination in zip(files, moved, strict=True):
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, destination)
+    shutil.rmtree(scratch.parent)
+    return moved
 
 
 def _partition_values(folders: Path) -> dict[str, str | int | None]:
@@ -202,14 +362,11 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_json(path: Path, data: dict[str, Any], *, atomic: bool = False) -> None:
-    target = path.with_name(path.name + ".tmp") if atomic else path
-    with open(target, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, default=str)
+def _write_text(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
-    if atomic:
-        os.replace(target, path)
 
 
 def _swap_link(link: Path, target: Path) -> None:

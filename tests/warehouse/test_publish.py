@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -121,6 +122,40 @@ READERS = {
 }
 
 
+HIVE_KEYS = ds.partitioning(pa.schema([("province", pa.string()), ("year", pa.int64())]), flavor="hive")
+
+
+def _assert_reads_back(con: duckdb.DuckDBPyConnection, folder: Path, *, only_ok: bool = False) -> None:
+    """The current publication: its files are those of its manifest, and every reader reads back the marts."""
+    current = folder / "current"
+    for name, table in read_manifest(folder)["tables"].items():
+        on_disk = sorted(p.relative_to(current).as_posix() for p in (current / name).rglob("*") if p.is_file())
+        assert sorted(entry["path"] for entry in table["files"]) == on_disk
+        for entry in table["files"]:
+            path = current / entry["path"]
+            assert entry["sha256"] == _sha256(path) and entry["bytes"] == path.stat().st_size, entry["path"]
+        for reader, read in READERS.items():
+            if reader == "pyarrow" and name in PARTITIONED_MARTS:
+                # An emptied mart leaves keys with only null values, whose type pyarrow cannot infer.
+                got = pl.from_arrow(ds.dataset(current / name, partitioning=HIVE_KEYS).to_table())
+            else:
+                got = read(con, current / name)
+            if name in PARTITIONED_MARTS:
+                got = got.with_columns(pl.col("year").cast(pl.Int64))
+            assert_frame_equal(got, _expected(con, name, only_ok=only_ok), check_row_order=False)
+
+
+def _inodes(folder: Path, run: int) -> dict[str, int]:
+    """Inode of every Parquet file of a run, by its path in the run: equal inodes are hard links."""
+    root = folder / "runs" / f"run-{run}"
+    return {p.relative_to(root).as_posix(): p.stat().st_ino for p in root.rglob("*.parquet")}
+
+
+def _rewritten(before: dict[str, int], after: dict[str, int]) -> set[str]:
+    """Folders of the files of the later run that are not hard links to the same path of the earlier one."""
+    return {Path(path).parent.as_posix() for path, inode in after.items() if before.get(path) != inode}
+
+
 @pytest.mark.parametrize("reader", sorted(READERS))
 @pytest.mark.parametrize("only_ok", [False, True])
 def test_parquet_reads_back_equal_with_duckdb_polars_and_pyarrow(
@@ -161,7 +196,7 @@ def test_manifest_lists_the_files_and_partitions_on_disk(marts, tmp_path: Path) 
         keys = table["partitioning"]
         assert keys == (["province", "year"] if name in PARTITIONED_MARTS else [])
         for partition in table["partitions"]:
-            assert set(partition) == {*keys, "rows", "files"}
+            assert set(partition) == {*keys, "rows", "files", "content"}
             folders = "".join(f"/{key}={NULL if partition[key] is None else partition[key]}" for key in keys)
             assert {Path(path).parent.as_posix() for path in partition["files"]} == {name + folders}
             assert partition["rows"] == sum(pq.read_metadata(current / path).num_rows for path in partition["files"])
@@ -174,6 +209,12 @@ def test_manifest_lists_the_files_and_partitions_on_disk(marts, tmp_path: Path) 
         assert in_manifest == in_mart
         assert table["rows"] == expected.height == sum(in_manifest.values())
         assert table["only_ok_rows"] is (name == "fct_quantities")
+        # What the partitions' content fingerprints depend on; a first publication writes every partition.
+        fingerprint = table["fingerprint"]
+        assert fingerprint["only_ok_rows"] is True and fingerprint["writer"].startswith("duckdb ")
+        assert [c["name"] for c in fingerprint["columns"]] == [f["name"] for f in table["schema"]]
+        assert all(p["content"].startswith(f"{p['rows']}:") for p in table["partitions"])
+        assert (table["written"], table["linked"]) == (len(table["partitions"]), 0)
     quantities = manifest["tables"]["fct_quantities"]
     # Sorted by province then year, unknown values last.
     assert [(p["province"], p["year"], p["rows"]) for p in quantities["partitions"]] == [
@@ -221,7 +262,7 @@ def test_an_empty_mart_is_one_empty_file_that_readers_still_find(marts, tmp_path
 
     path = f"fct_events/province={NULL}/year={NULL}/part-0.parquet"
     assert table["rows"] == 0 and [entry["path"] for entry in table["files"]] == [path]
-    assert table["partitions"] == [{"province": None, "year": None, "rows": 0, "files": [path]}]
+    assert table["partitions"] == [{"province": None, "year": None, "rows": 0, "files": [path], "content": "0:0"}]
     events = folder / "current" / "fct_events"
     columns = [*marts.sql("select * from marts.fct_events").columns, "province", "year"]
     assert READERS["duckdb"](marts, events).columns == columns
@@ -253,6 +294,181 @@ def test_publishing_the_same_run_again_replaces_it(marts, tmp_path: Path) -> Non
     # q3 was the only fact from binh_duong: its partition is gone, not left over from the first write.
     assert not (folder / "current" / "fct_quantities" / "province=binh_duong").exists()
     assert READERS["duckdb"](marts, folder / "current" / "fct_quantities").height == 6
+
+
+@pytest.mark.parametrize(
+    ("changes", "rewritten"),
+    [
+        # One article's title and one of its facts: that province and year of those two marts.
+        (
+            [
+                "update marts.dim_articles set title = 'Hà Nội họp lại' where article_id = 'a1'",
+                "update marts.fct_quantities set value = 1300.0 where quantity_id = 'q1'",
+            ],
+            {"dim_articles/province=hanoi/year=2024", "fct_quantities/province=hanoi/year=2024"},
+        ),
+        # An article with neither province nor date: the default partition of both keys.
+        (
+            ["update marts.fct_events set label = 'Lời nói' where row_id = 'fct_events-3'"],
+            {f"fct_events/province={NULL}/year={NULL}"},
+        ),
+        # An article with a province but no date.
+        (
+            ["update marts.dim_articles set document_count = 3 where article_id = 'a5'"],
+            {f"dim_articles/province=hanoi/year={NULL}"},
+        ),
+        # A copy of a row: the count and the sum of hashes change (a xor of hashes would not, for two copies).
+        (
+            ["insert into marts.fct_person_roles select * from marts.fct_person_roles where row_id like '%-1'"],
+            {"fct_person_roles/province=hanoi/year=2024"},
+        ),
+        # An article moved to another province: its old partitions go, its new ones are written.
+        (
+            ["update marts.dim_articles set place_id = 'hanoi' where article_id = 'a3'"],
+            {"dim_articles/province=hanoi/year=2024", "fct_quantities/province=hanoi/year=2024"},
+        ),
+        # The only fact of a partition deleted: the partition is gone, nothing is written.
+        (["delete from marts.fct_quantities where quantity_id = 'q4'"], set()),
+        # A mart emptied: its one empty file, in the default partition.
+        (["delete from marts.fct_events"], {f"fct_events/province={NULL}/year={NULL}"}),
+        # The same rows in another order: nothing is written.
+        (["create or replace table marts.fct_events as select * from marts.fct_events order by row_id desc"], set()),
+        # A small dimension is one partition of its own.
+        (["update marts.dim_places set amount = 7 where row_id = 'dim_places-2'"], {"dim_places"}),
+    ],
+)
+def test_only_the_partitions_of_changed_rows_are_written(
+    marts, tmp_path: Path, changes: list[str], rewritten: set[str]
+) -> None:
+    folder = tmp_path / "published"
+    first = _publish(marts, folder, 1)
+    before = _inodes(folder, 1)
+    for change in changes:
+        marts.execute(change)
+
+    manifest = _publish(marts, folder, 2)
+
+    assert _rewritten(before, _inodes(folder, 2)) == rewritten
+    partitions = sum(len(table["partitions"]) for table in manifest["tables"].values())
+    assert sum(table["written"] for table in manifest["tables"].values()) == len(rewritten)
+    assert sum(table["linked"] for table in manifest["tables"].values()) == partitions - len(rewritten)
+    # A hard-linked file keeps the checksum the previous manifest gave it.
+    checksums = {entry["path"]: entry["sha256"] for table in first["tables"].values() for entry in table["files"]}
+    for table in manifest["tables"].values():
+        for entry in table["files"]:
+            if Path(entry["path"]).parent.as_posix() not in rewritten:
+                assert entry["sha256"] == checksums[entry["path"]]
+    _assert_reads_back(marts, folder)
+
+
+def test_identical_rows_changed_together_are_seen(marts, tmp_path: Path) -> None:
+    folder = tmp_path / "published"
+    twice = "select * replace ('twin' as label) from marts.fct_events where row_id = 'fct_events-1'"
+    marts.execute(f"insert into marts.fct_events {twice} union all {twice}")
+    _publish(marts, folder, 1)
+    before = _inodes(folder, 1)
+    # Same count, and the two changed rows cancel out in a xor of hashes: not in a sum.
+    marts.execute("update marts.fct_events set label = 'twins' where label = 'twin'")
+
+    _publish(marts, folder, 2)
+
+    assert _rewritten(before, _inodes(folder, 2)) == {"fct_events/province=hanoi/year=2024"}
+    _assert_reads_back(marts, folder)
+
+
+def test_changing_only_ok_rewrites_everything(marts, tmp_path: Path) -> None:
+    folder = tmp_path / "published"
+    _publish(marts, folder, 1, only_ok=False)
+    before = _inodes(folder, 1)
+
+    manifest = _publish(marts, folder, 2, only_ok=True)
+
+    assert not set(before.values()) & set(_inodes(folder, 2).values())
+    assert all(table["linked"] == 0 for table in manifest["tables"].values())
+    _assert_reads_back(marts, folder, only_ok=True)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        # A renamed column: the rows hash the same, the files differ.
+        "alter table marts.fct_events rename column label to event_label",
+        # Another type for the same values.
+        "alter table marts.fct_events alter column amount type integer",
+    ],
+)
+def test_changing_the_schema_of_a_mart_rewrites_all_of_it(marts, tmp_path: Path, change: str) -> None:
+    folder = tmp_path / "published"
+    _publish(marts, folder, 1)
+    before = _inodes(folder, 1)
+    marts.execute(change)
+
+    manifest = _publish(marts, folder, 2)
+
+    events = {Path(entry["path"]).parent.as_posix() for entry in manifest["tables"]["fct_events"]["files"]}
+    assert _rewritten(before, _inodes(folder, 2)) == events
+    assert manifest["tables"]["fct_events"]["linked"] == 0
+    _assert_reads_back(marts, folder)
+
+
+def test_pruning_old_runs_keeps_the_files_the_current_one_links_to(marts, tmp_path: Path) -> None:
+    folder = tmp_path / "published"
+    changes = [
+        "update marts.fct_quantities set value = 1300.0 where quantity_id = 'q1'",
+        "update marts.fct_events set label = 'Lời nói' where row_id = 'fct_events-3'",
+        "delete from marts.fct_person_roles where row_id = 'fct_person_roles-2'",
+    ]
+    _publish(marts, folder, 1, keep=1)
+    places = _inodes(folder, 1)["dim_places/part-0.parquet"]
+
+    for run, change in enumerate(changes, start=2):
+        marts.execute(change)
+        manifest = _publish(marts, folder, run, keep=1)
+        assert [p.name for p in (folder / "runs").iterdir()] == [f"run-{run}"]
+        assert sum(table["linked"] for table in manifest["tables"].values()) > 0
+        _assert_reads_back(marts, folder)
+
+    # Written by the first run, whose folder is long gone.
+    assert _inodes(folder, 4)["dim_places/part-0.parquet"] == places
+
+
+@pytest.mark.parametrize("tamper", ["grown", "truncated", "missing"])
+def test_a_previous_file_unlike_its_manifest_is_written_again(marts, tmp_path: Path, tamper: str) -> None:
+    folder = tmp_path / "published"
+    _publish(marts, folder, 1)
+    path = folder / "runs" / "run-1" / "fct_quantities" / "province=hanoi" / "year=2024" / "part-0.parquet"
+    if tamper == "grown":
+        with open(path, "ab") as handle:
+            handle.write(b"\0")
+    elif tamper == "truncated":
+        os.truncate(path, 100)
+    else:
+        path.unlink()
+    before = _inodes(folder, 1)
+
+    manifest = _publish(marts, folder, 2)
+
+    assert _rewritten(before, _inodes(folder, 2)) == {"fct_quantities/province=hanoi/year=2024"}
+    assert manifest["tables"]["fct_quantities"]["written"] == 1
+    _assert_reads_back(marts, folder)
+
+
+def test_partitions_are_written_when_hard_links_fail(marts, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "published"
+    _publish(marts, folder, 1)
+    before = _inodes(folder, 1)
+
+    # What linking across file systems does.
+    def cross_device(src, dst, *args, **kwargs):
+        raise OSError(errno.EXDEV, "Invalid cross-device link", os.fspath(src))
+
+    monkeypatch.setattr(os, "link", cross_device)
+
+    manifest = _publish(marts, folder, 2)
+
+    assert not set(before.values()) & set(_inodes(folder, 2).values())
+    assert all(table["linked"] == 0 for table in manifest["tables"].values())
+    _assert_reads_back(marts, folder)
 
 
 def test_leftovers_of_a_crashed_publication_are_removed(marts, tmp_path: Path) -> None:
