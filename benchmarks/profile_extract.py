@@ -1,22 +1,21 @@
-"""Where the extraction's time goes: each transform step, each regex pass, and two cheaper plans.
+"""Where the extraction's time goes: each transform step, each regex pass, and a cheaper plan.
 
     python -m benchmarks.profile_extract --mb 20 --docs 500
 
 Steps are timed on materialised inputs (lines, then sentences), so each figure is that step's
-own cost. Regex passes compare, per pattern: a plain scan (`count_matches`), the tiled
-`extract_all` that `find_spans` runs, the whole `find_spans`, and the same scan with ASCII
-word boundaries, because Unicode `\\b` makes the regex engine leave its DFA on non-ASCII text.
-Variants re-run the unchanged transforms with the frames that several steps share (lines,
-sentences, place mentions) or every step's frame collected once per batch, and with `find_spans`
-locating matches with a second `extract_all` instead of a capture-group pass over every gap;
-each checks that every staging frame comes out identical to the pipeline's.
+own cost. Regex passes compare, per pattern: a plain scan (`count_matches`), the same scan with
+the pattern `find_spans` uses for texts without a non-ASCII letter (ASCII word boundaries and
+letter classes: Unicode `\\b` makes the regex engine leave its DFA on non-ASCII text), the tiled
+`extract_all` that `find_spans` runs, and the whole `find_spans`. Variants re-run the unchanged
+transforms with the frames that several steps share (lines, sentences, place mentions) or every
+step's frame collected once per batch; each checks that every staging frame comes out identical
+to the pipeline's.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,49 +38,18 @@ def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
     return best, out
 
 
-def ascii_boundaries(pattern: str) -> str:
-    r"""The pattern with `\b` as an ASCII word boundary."""
-    return re.sub(r"(?<!\\)\\b", r"(?-u:\\b)", pattern)
-
-
-def find_spans_two_scans(frame: pl.LazyFrame, text_col: str, pattern: str, *, match_col: str = "match") -> pl.LazyFrame:
-    """`transforms.spans.find_spans` with the matches taken from a plain `extract_all`.
-
-    The tiled and the plain scan enumerate the same leftmost-first matches, so the i-th piece
-    ends with the i-th match (explode fails loudly if the counts ever differ).
-    """
-    tiled = f"(?s).*?(?:{pattern})"
-    return (
-        frame.with_row_index("_text_row")
-        .with_columns(
-            _pieces=pl.col(text_col).str.extract_all(tiled),
-            _matches=pl.col(text_col).str.extract_all(f"(?s)(?:{pattern})"),
-        )
-        .with_columns(match_no=pl.int_ranges(0, pl.col("_pieces").list.len()))
-        .explode("_pieces", "_matches", "match_no")
-        .filter(pl.col("_pieces").is_not_null())
-        .with_columns(_piece_len=pl.col("_pieces").str.len_chars(), **{match_col: pl.col("_matches")})
-        .with_columns(match_end=pl.col("_piece_len").cum_sum().over("_text_row"))
-        .with_columns(match_start=pl.col("match_end") - pl.col(match_col).str.len_chars())
-        .filter(pl.col(match_col).str.len_chars() > 0)
-        .drop("_text_row", "_pieces", "_matches", "_piece_len")
-    )
-
-
 # Functions of transforms.extract whose frames are used more than once downstream.
 SHARED = ("classify_lines", "split_sentences", "find_places", "article_places")
 EVERY_STEP = (*SHARED, "build_articles", "find_quantities", "assign_metrics", "assign_periods", "assign_subjects")
 VARIANTS = (
-    ("as in the pipeline", (), False),
-    ("shared intermediates collected", SHARED, False),
-    ("every step collected", EVERY_STEP, False),
-    ("find_spans with two scans", (), True),
-    ("every step collected + two scans", EVERY_STEP, True),
+    ("as in the pipeline", ()),
+    ("shared intermediates collected", SHARED),
+    ("every step collected", EVERY_STEP),
 )
 
 
 @contextmanager
-def patched(staged: tuple[str, ...], two_scans: bool) -> Iterator[None]:
+def patched(staged: tuple[str, ...]) -> Iterator[None]:
     """The extraction's module globals swapped for the variant, restored afterwards."""
     import importlib
 
@@ -99,9 +67,6 @@ def patched(staged: tuple[str, ...], two_scans: bool) -> Iterator[None]:
 
     for name in staged:
         swap(extract, name, materialised(getattr(extract, name)))
-    if two_scans:
-        for module in ("places", "quantities", "people", "documents", "events"):
-            swap(importlib.import_module(f"transforms.{module}"), "find_spans", find_spans_two_scans)
     try:
         yield
     finally:
@@ -111,11 +76,13 @@ def patched(staged: tuple[str, ...], two_scans: bool) -> Iterator[None]:
 
 def regex_pass(text: pl.LazyFrame, column: str, pattern: str, find_spans: Callable[..., pl.LazyFrame]) -> dict:
     """Seconds of one pattern over one text column, four ways."""
+    from transforms.spans import for_ascii_words
+
     col = pl.col(column)
     return {
         "count_matches_s": round(timed(lambda: text.select(col.str.count_matches(pattern)).collect())[0], 3),
-        "ascii_boundary_s": round(
-            timed(lambda: text.select(col.str.count_matches(ascii_boundaries(pattern))).collect())[0], 3
+        "ascii_words_s": round(
+            timed(lambda: text.select(col.str.count_matches(for_ascii_words(pattern))).collect())[0], 3
         ),
         "tiled_extract_all_s": round(
             timed(lambda: text.select(col.str.extract_all(f"(?s).*?(?:{pattern})")).collect())[0], 3
@@ -133,7 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=20, help="corpus to take the batch from")
     parser.add_argument("--docs", type=int, default=500, help="documents in the batch")
-    parser.add_argument("--repeat", type=int, default=2, help="runs of each variant (the best is kept)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each variant (the best is kept)")
     args = parser.parse_args()
 
     from transforms.articles import build_articles
@@ -158,8 +125,8 @@ def main() -> None:
 
     variants = []
     baseline: dict[str, pl.DataFrame] = {}
-    for label, staged, two_scans in VARIANTS:
-        with patched(staged, two_scans):
+    for label, staged in VARIANTS:
+        with patched(staged):
             secs, out = timed(lambda: collect_all(extract_documents(docs.lazy(), vocab)), repeat=args.repeat)
         baseline = baseline or out
         variants.append({"variant": label, "seconds": round(secs, 3), "identical_output": same_frames(baseline, out)})
@@ -223,10 +190,10 @@ def main() -> None:
             f"{v['variant']:<34}{v['seconds']:>9.2f}{mb / v['seconds']:>8.2f}{whole / v['seconds']:>9.1f}x  "
             f"{v['identical_output']}"
         )
-    print(f"\n{'regex pass':<28}{'count':>8}{'ascii-b':>10}{'tiled':>8}{'spans':>8}   (seconds)")
+    print(f"\n{'regex pass':<28}{'count':>8}{'ascii':>10}{'tiled':>8}{'spans':>8}   (seconds)")
     for p in passes:
         print(
-            f"{p['pattern']:<28}{p['count_matches_s']:>8.2f}{p['ascii_boundary_s']:>10.2f}"
+            f"{p['pattern']:<28}{p['count_matches_s']:>8.2f}{p['ascii_words_s']:>10.2f}"
             f"{p['tiled_extract_all_s']:>8.2f}{p['find_spans_s']:>8.2f}"
         )
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
