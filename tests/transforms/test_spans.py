@@ -6,9 +6,15 @@ import re
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+from transforms.people import person_pattern, title_before_pattern
+from transforms.places import _GENERIC_LOCAL
+from transforms.quantities import quantity_pattern
 from transforms.spans import alternation, find_spans, for_ascii_words
+from transforms.vocabulary import Vocabulary, place_names
 
 
 @pytest.mark.parametrize(
@@ -149,3 +155,54 @@ def test_find_spans_keeps_unicode_boundaries_next_to_non_ascii_letters() -> None
         schema=got.schema,
     )
     assert_frame_equal(got, want)
+
+
+# Names and places with and without diacritics, next to the non-ASCII non-word characters portals use.
+PIECES = st.one_of(
+    st.sampled_from(
+        [
+            "Mr. Nguyen Van Loi - Director of the Department, said",
+            "Mr. Nguyễn Văn Lợi – Director",
+            "Provincial Party Secretary Le Thi Thu",
+            "Secretary Lê Thị Thu",
+            "Thai Binh city",
+            "Thái Bình",
+            "Di An City",
+            "the district",
+            "5.6 million people",
+            "12\u00a0ha",
+            "5¼ km²",
+            "Vu",
+            "ễ",
+            "\u00a0",
+            " – ",
+            "“",
+            "”",
+            " ",
+            ", ",
+            ". ",
+        ]
+    ),
+    st.text(max_size=3),
+)
+TEXTS = st.lists(st.lists(PIECES, max_size=12).map("".join), min_size=1, max_size=6)
+
+
+def _patterns(vocab: Vocabulary) -> list[str]:
+    gazetteer = r"\b" + alternation(place_names(vocab.table("places"))["spelling"].to_list()) + r"\b"
+    return [person_pattern(vocab), title_before_pattern(vocab), gazetteer, _GENERIC_LOCAL, quantity_pattern(vocab)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=TEXTS)
+def test_find_spans_finds_what_the_unicode_pattern_finds(vocab: Vocabulary, texts: list[str]) -> None:
+    # Whichever pattern a row is scanned with, its spans are the Unicode pattern's matches, in order.
+    frame = pl.LazyFrame({"row": list(range(len(texts))), "text": texts})
+    for pattern in _patterns(vocab):
+        spans = find_spans(frame, "text", pattern).collect()
+        for row, text in enumerate(texts):
+            expected = [m for m in pl.Series([text]).str.extract_all(f"(?s)(?:{pattern})")[0] if m]
+            got = spans.filter(pl.col("row") == row)
+            assert got["match"].to_list() == expected, (pattern[:40], text)
+            for match in got.iter_rows(named=True):
+                assert text[match["match_start"] : match["match_end"]] == match["match"]
