@@ -28,11 +28,14 @@ def publish_marts(work: Path, publish_dir: Path, run_id: str, now: datetime, onl
         )
     rows = sum(t["rows"] for t in manifest["tables"].values())
     partitions = sum(len(t["partitions"]) for t in manifest["tables"].values())
+    written = sum(t["written"] for t in manifest["tables"].values())
     get_run_logger().info(
-        "published %s tables (%s rows in %s partitions) to %s",
+        "published %s tables (%s rows in %s partitions: %s written, %s reused) to %s",
         len(manifest["tables"]),
         f"{rows:,}",
         f"{partitions:,}",
+        f"{written:,}",
+        f"{partitions - written:,}",
         publish_dir / "current",
     )
     return manifest
