@@ -28,6 +28,10 @@ def build_check_tables(con: duckdb.DuckDBPyConnection, debris_patterns: list[str
     densities are columns of the row, so a row whose hash did not change has the same outcome.
     """
     con.execute("set variable debris_regex = ?", [debris_regex(debris_patterns)])
+    con.execute(
+        "set variable parts_regex = (select '(?i)' || coalesce(string_agg(pattern, '|'), '$^') "
+        "from reference.parts_markers)"
+    )
     counts = {}
     for name, key in CHECK_KEYS.items():
         sql = (SQL_DIR / "checks" / f"{name}.sql").read_text(encoding="utf-8")

@@ -1,4 +1,6 @@
 -- chk_quantities: one row per fact with what the plausibility rules test and the words to explain a failure.
+-- Variable parts_regex (set by warehouse.quality from reference.parts_markers) matches the words that
+-- introduce the parts of a total; as a variable it is compiled once, not once per row.
 with
 
 facts as (
@@ -62,10 +64,6 @@ conflict_tolerances as (
         metric,
         cast(tolerance as double) as tolerance
     from reference.conflict_tolerances
-),
-
-parts_markers as (
-    select string_agg(pattern, '|') as alternation from reference.parts_markers
 ),
 
 ordered as (
@@ -146,9 +144,8 @@ breaks as (
     select
         based.*,
         coalesce(not regexp_full_match(based.gap_before, '\s*(,|,?\s*and)?\s*'), true) as starts_run,
-        regexp_matches(coalesce(based.gap_before, ''), '(?i)' || parts_markers.alternation) as after_marker
+        regexp_matches(coalesce(based.gap_before, ''), getvariable('parts_regex')) as after_marker
     from based
-    cross join parts_markers
 ),
 
 runs as (
