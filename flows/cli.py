@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.settings import Settings, configure_prefect
+from flows.settings import Settings, configure_prefect, start_embedded_api
 
 app = typer.Typer(help="newsfacts: news article texts to a validated facts warehouse.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -45,13 +45,19 @@ def run(
     source = source or settings.source
     if not source.is_dir():
         _fail(f"landing folder {source} does not exist; pass --source DIR or set NEWSFACTS_SOURCE")
-    from flows.pipeline import QualityGateFailed, newsfacts_pipeline
-    from warehouse.db import WarehouseError
-    from warehouse.publish import PublishError
-
     console.print(f"[bold]newsfacts run[/]: {source} -> {warehouse or settings.warehouse}")
     try:
-        with console.status("running the pipeline (Prefect start-up takes a few seconds)..."):
+        with console.status("starting Prefect (its embedded server takes 10-30 s; set PREFECT_API_URL to skip)..."):
+            api_ready = start_embedded_api()
+            from flows.pipeline import QualityGateFailed, newsfacts_pipeline
+            from warehouse.db import WarehouseError
+            from warehouse.publish import PublishError
+
+            api_ready()
+    except Exception as exc:
+        _fail(f"Prefect's API did not start: {type(exc).__name__}: {exc}")
+    try:
+        with console.status("running the pipeline..."):
             summary = newsfacts_pipeline(
                 source=source,
                 full_refresh=full_refresh,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -39,3 +41,36 @@ class Settings(BaseSettings):
 def configure_prefect() -> None:
     """Give Prefect's embedded server time to start on slow machines, unless the user chose."""
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(PREFECT_STARTUP_TIMEOUT_S))
+
+
+def start_embedded_api() -> Callable[[], None]:
+    """Start Prefect's embedded API server now, in the background, if no PREFECT_API_URL is set.
+
+    Prefect starts it on the first flow call and it boots in 10-30 s; started first, it boots while
+    the pipeline's modules import. Returns a function that waits until it answers (a no-op with a
+    configured server); start-up errors are raised there, as Prefect itself would raise them.
+    """
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return lambda: None
+    # The same instance Prefect's client starts: it is a singleton, so the flow call finds it running.
+    from prefect.server.api.server import SubprocessASGIServer
+
+    errors: list[BaseException] = []
+
+    def _start() -> None:
+        try:
+            SubprocessASGIServer().start()
+        except BaseException as exc:  # handed to the caller of wait()
+            errors.append(exc)
+
+    thread = threading.Thread(target=_start, name="start-prefect-api", daemon=True)
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if errors:
+            raise errors[0]
+
+    return wait
