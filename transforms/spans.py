@@ -53,14 +53,23 @@ def find_spans(
     so the running sum of piece lengths (in characters, like DuckDB's `substr`) is each
     match's end. Adds `match_start`/`match_end` (relative to the text) and `match_no`.
     """
+    return _matches(frame, text_col, pattern, match_col, parts=False)
+
+
+def find_parts(frame: pl.LazyFrame, text_col: str, pattern: str, *, match_col: str = "match") -> pl.LazyFrame:
+    """`find_spans`, plus one column per named group of `pattern` holding that part of the match."""
+    return _matches(frame, text_col, pattern, match_col, parts=True).unnest("_parts")
+
+
+def _matches(frame: pl.LazyFrame, text_col: str, pattern: str, match_col: str, *, parts: bool) -> pl.LazyFrame:
     rows = frame.with_row_index("_text_row")
     # A Unicode `\b` makes the regex engine leave its DFA for the whole of any text holding a
     # non-ASCII byte (a non-breaking space, an en dash), and Unicode letter classes make it slow to
     # compile and to run; texts without a non-ASCII letter, i.e. nearly every sentence of an
-    # English-language portal, get the same matches from the ASCII pattern. Without either, the
-    # second pattern and the split cost more than they save.
+    # English-language portal, get the same matches and parts from the ASCII pattern. Without
+    # either, the second pattern and the split cost more than they save.
     if not any(e == r"\b" or e.startswith(r"\p") for e in _ESCAPE.findall(pattern)):
-        return _tiled_spans(_with_match(rows, text_col, pattern), text_col, pattern, match_col).drop("_text_row")
+        return _tiled_spans(_with_match(rows, text_col, pattern), text_col, pattern, match_col, parts).drop("_text_row")
     ascii_pattern = for_ascii_words(pattern)
     text = pl.col(text_col)
     # Counting characters is ten times faster than the regex, which then reads only the texts with a
@@ -73,8 +82,8 @@ def find_spans(
     other_rows = rows.filter(~pl.col("_ascii_words"))
     spans = pl.concat(
         [
-            _tiled_spans(ascii_rows, text_col, ascii_pattern, match_col),
-            _tiled_spans(other_rows, text_col, pattern, match_col),
+            _tiled_spans(ascii_rows, text_col, ascii_pattern, match_col, parts),
+            _tiled_spans(other_rows, text_col, pattern, match_col, parts),
         ]
     )
     return spans.sort("_text_row", "match_no").drop("_text_row", "_ascii_words")
@@ -86,10 +95,10 @@ def _with_match(rows: pl.LazyFrame, text_col: str, pattern: str) -> pl.LazyFrame
     return rows.filter(pl.col(text_col).str.contains(f"(?s)(?:{pattern})"))
 
 
-def _tiled_spans(rows: pl.LazyFrame, text_col: str, pattern: str, match_col: str) -> pl.LazyFrame:
+def _tiled_spans(rows: pl.LazyFrame, text_col: str, pattern: str, match_col: str, parts: bool) -> pl.LazyFrame:
     tiled = f"(?s).*?(?:{pattern})"
     plain = f"(?s)(?:{pattern})"
-    return (
+    spans = (
         rows.with_columns(
             _pieces=pl.col(text_col).str.extract_all(tiled),
             **{match_col: pl.col(text_col).str.extract_all(plain)},
@@ -102,12 +111,11 @@ def _tiled_spans(rows: pl.LazyFrame, text_col: str, pattern: str, match_col: str
         .filter(pl.col(match_col).str.len_chars() > 0)
         .drop("_pieces")
     )
-
-
-def find_parts(frame: pl.LazyFrame, text_col: str, pattern: str, *, match_col: str = "match") -> pl.LazyFrame:
-    """`find_spans`, plus one column per named group of `pattern` holding that part of the match."""
-    spans = find_spans(frame, text_col, pattern, match_col=match_col)
-    return spans.with_columns(pl.col(match_col).str.extract_groups(f"^(?:{pattern})$").alias("_parts")).unnest("_parts")
+    if not parts:
+        return spans
+    # `extract_all` gives no groups: each match is read again, anchored, with the same pattern
+    # (a match of a text without a non-ASCII letter has none either).
+    return spans.with_columns(pl.col(match_col).str.extract_groups(f"^(?:{pattern})$").alias("_parts"))
 
 
 def with_digits(sentences: pl.LazyFrame) -> pl.LazyFrame:
