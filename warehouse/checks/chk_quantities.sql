@@ -71,18 +71,20 @@ ordered as (
     -- rows that carry whole texts would hold every text once per fact in memory.
     select
         fact_id,
+        doc_id,
+        char_start,
+        char_end,
         lag(char_end) over (partition by doc_id, sentence_no order by char_start) as previous_end
     from facts
 ),
 
 spans as (
     select
-        facts.fact_id,
-        substr(documents.text, facts.char_start + 1, facts.char_end - facts.char_start) as text_at_span,
-        substr(documents.text, ordered.previous_end + 1, facts.char_start - ordered.previous_end) as gap_before
-    from facts
-    inner join ordered on facts.fact_id = ordered.fact_id
-    inner join documents on facts.doc_id = documents.doc_id
+        ordered.fact_id,
+        substr(documents.text, ordered.char_start + 1, ordered.char_end - ordered.char_start) as text_at_span,
+        substr(documents.text, ordered.previous_end + 1, ordered.char_start - ordered.previous_end) as gap_before
+    from ordered
+    inner join documents on ordered.doc_id = documents.doc_id
 ),
 
 based as (
