@@ -39,8 +39,13 @@ class Settings(BaseSettings):
 
 
 def configure_prefect() -> None:
-    """Give Prefect's embedded server time to start on slow machines, unless the user chose."""
+    """Defaults for Prefect's embedded server, each unless the user chose otherwise.
+
+    Time to start on slow machines; and no usage telemetry from the server newsfacts starts for
+    itself (offline, its sender fails at every start and can meet a locked SQLite database).
+    """
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(PREFECT_STARTUP_TIMEOUT_S))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 def start_embedded_api() -> Callable[[], None]:
