@@ -126,7 +126,8 @@ def newsfacts_pipeline(
                     datetime.now(),
                     started_at.date(),
                     settings.data_docs_dir,
-                    fingerprint=None if full_refresh else fingerprint,
+                    fingerprint=fingerprint,
+                    validate_all=full_refresh,
                 )
                 report_quality(quality)
                 summary = run_summary(log, extracted, marts, quality, warehouse, publish_dir)
@@ -206,13 +207,22 @@ def newsfacts_check(warehouse: Path | None = None) -> dict:
         raise db.WarehouseError(f"no warehouse at {warehouse}: run `newsfacts run` first")
     run_id = str(runtime.flow_run.id or uuid.uuid4())
     started_at = datetime.now()
+    # The same fingerprint as a pipeline run's, so that the next run validates only what changes.
+    fingerprint = inputs_fingerprint(settings.reference_dir, EXTRACTOR_VERSION, str(settings.publish_only_ok))
     with db.run_lock(warehouse, settings.lock_timeout_s):
         work = begin_build(warehouse, run_id, False)
         try:
             load_reference(work, settings.reference_dir)
             build_marts(work)
             quality = run_suites(
-                work, settings.reference_dir, run_id, started_at, started_at.date(), settings.data_docs_dir
+                work,
+                settings.reference_dir,
+                run_id,
+                started_at,
+                started_at.date(),
+                settings.data_docs_dir,
+                fingerprint=fingerprint,
+                validate_all=True,
             )
             report_quality(quality)
             status = "checked: quality gate failed" if quality["blocking"] else "checked"

@@ -29,12 +29,14 @@ def run_suites(
     as_of: date,
     docs_dir: Path | None = None,
     fingerprint: str | None = None,
+    validate_all: bool = False,
 ) -> dict:
     """Run every suite, store results and row flags, flag the marts; returns the outcome.
 
     With a `fingerprint` of the suites' inputs, Great Expectations reads only the check rows that
     changed since the last validation with the same fingerprint and the others keep their flags;
-    without one (or when it changed) every row is validated.
+    without one, when it changed or with `validate_all`, every row is validated (and with a
+    fingerprint, the next validation can again read only what changes).
     """
     vocab = load_vocabulary(reference_dir)
     reference = {name: read_reference(reference_dir, name) for name in SUITE_REFERENCE_TABLES}
@@ -44,7 +46,9 @@ def run_suites(
     logger = get_run_logger()
     with db.session(work) as con:
         quality.build_check_tables(con, debris)
-        scope = quality.scope_validation(con, fingerprint, as_of, [c.name for c in checks if c.uses_check_date])
+        scope = quality.scope_validation(
+            con, None if validate_all else fingerprint, as_of, [c.name for c in checks if c.uses_check_date]
+        )
         frames = quality.check_frames(con)
         logger.info(
             "validating %s check rows (%s)",

@@ -112,3 +112,17 @@ def test_a_new_check_day_validates_again_what_a_date_bound_flagged(prefect_api, 
     flags = _read(warehouse, f"select * from quality.dq_row_flags where run_id = 'check-{date.today()}'")
     assert "not published in the future" not in set(flags["expectation"])
     assert outcome["rows_validated"] == state["rows_validated"]
+
+
+def test_after_a_full_refresh_or_a_check_the_next_run_reads_only_what_changed(prefect_api, landing, tmp_path):
+    from flows.pipeline import newsfacts_check, newsfacts_pipeline
+
+    layout = {"source": landing, "warehouse": tmp_path / "w.duckdb", "publish_dir": tmp_path / "published"}
+    newsfacts_pipeline(**layout, full_refresh=True)
+    assert _last_validation(layout["warehouse"])["scope"] == "all"
+    newsfacts_check(warehouse=layout["warehouse"])
+    assert _last_validation(layout["warehouse"])["scope"] == "all"
+    (landing / "005_conflict.txt").write_text(CONFLICTING_ARTICLE, encoding="utf-8")
+    newsfacts_pipeline(**layout)
+    state = _last_validation(layout["warehouse"])
+    assert state["scope"] == "changed" and state["rows_validated"] < state["rows_total"] / 4
