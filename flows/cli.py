@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -11,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.settings import Settings, configure_prefect, start_embedded_api
+from flows.settings import Settings, configure_prefect, prefect_api
 
 app = typer.Typer(help="newsfacts: news article texts to a validated facts warehouse.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -46,29 +47,36 @@ def run(
     if not source.is_dir():
         _fail(f"landing folder {source} does not exist; pass --source DIR or set NEWSFACTS_SOURCE")
     console.print(f"[bold]newsfacts run[/]: {source} -> {warehouse or settings.warehouse}")
-    try:
-        with console.status("starting Prefect (its embedded server takes 10-30 s; set PREFECT_API_URL to skip)..."):
-            api_ready = start_embedded_api()
-            from flows.pipeline import QualityGateFailed, newsfacts_pipeline
-            from warehouse.db import WarehouseError
-            from warehouse.publish import PublishError
+    with contextlib.ExitStack() as stack:
+        try:
+            with console.status("starting Prefect (set PREFECT_API_URL to use a running server)..."):
+                api_ready = stack.enter_context(prefect_api())
+                # Imported while Prefect's server boots, when this process would otherwise wait.
+                from expectations.runner import preload as preload_great_expectations
 
-            api_ready()
-    except Exception as exc:
-        _fail(f"Prefect's API did not start: {type(exc).__name__}: {exc}")
-    try:
-        with console.status("running the pipeline..."):
-            summary = newsfacts_pipeline(
-                source=source,
-                full_refresh=full_refresh,
-                publish_only_ok=only_ok or None,
-                warehouse=warehouse,
-                publish_dir=publish_dir,
-            )
-    except (QualityGateFailed, WarehouseError, PublishError, FileNotFoundError) as exc:
-        _fail(str(exc))
-    except Exception as exc:
-        _fail(f"the run failed: {type(exc).__name__}: {exc} (the warehouse and published files are unchanged)")
+                preload_great_expectations()
+                from flows.pipeline import QualityGateFailed, newsfacts_pipeline
+                from warehouse.db import WarehouseError
+                from warehouse.publish import PublishError
+
+                url = api_ready()
+        except Exception as exc:
+            _fail(f"Prefect's API did not start: {type(exc).__name__}: {exc}")
+        if url:
+            console.print(f"temporary Prefect server on {url} (stopped at the end of the run)")
+        try:
+            with console.status("running the pipeline..."):
+                summary = newsfacts_pipeline(
+                    source=source,
+                    full_refresh=full_refresh,
+                    publish_only_ok=only_ok or None,
+                    warehouse=warehouse,
+                    publish_dir=publish_dir,
+                )
+        except (QualityGateFailed, WarehouseError, PublishError, FileNotFoundError) as exc:
+            _fail(str(exc))
+        except Exception as exc:
+            _fail(f"the run failed: {type(exc).__name__}: {exc} (the warehouse and published files are unchanged)")
     _print_summary(summary)
 
 
@@ -76,15 +84,20 @@ def run(
 def check(warehouse: WarehouseOpt = None) -> None:
     """Run the expectation suites on the current warehouse, without ingesting, and print the summary."""
     configure_prefect()
-    from flows.pipeline import newsfacts_check
-    from warehouse.db import WarehouseError
+    with prefect_api() as api_ready:
+        from flows.pipeline import newsfacts_check
+        from warehouse.db import WarehouseError
 
-    try:
-        outcome = newsfacts_check(warehouse=warehouse)
-    except WarehouseError as exc:
-        _fail(str(exc))
-    except Exception as exc:
-        _fail(f"the check failed: {type(exc).__name__}: {exc} (the warehouse is unchanged)")
+        try:
+            api_ready()
+        except Exception as exc:
+            _fail(f"Prefect's API did not start: {type(exc).__name__}: {exc}")
+        try:
+            outcome = newsfacts_check(warehouse=warehouse)
+        except WarehouseError as exc:
+            _fail(str(exc))
+        except Exception as exc:
+            _fail(f"the check failed: {type(exc).__name__}: {exc} (the warehouse is unchanged)")
     sys.stdout.write(outcome["markdown"])
     if outcome["blocking"]:
         _fail("expectations of severity error failed: " + "; ".join(outcome["blocking"]))

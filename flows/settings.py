@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -48,34 +48,63 @@ def configure_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
-def start_embedded_api() -> Callable[[], None]:
-    """Start Prefect's embedded API server now, in the background, if no PREFECT_API_URL is set.
+@contextlib.contextmanager
+def prefect_api() -> Iterator[Callable[[], str | None]]:
+    """Prefect's API for one command: the configured one, else a private server stopped at the end.
 
-    Prefect starts it on the first flow call and it boots in 10-30 s; started first, it boots while
-    the pipeline's modules import. Returns a function that waits until it answers (a no-op with a
-    configured server); start-up errors are raised there, as Prefect itself would raise them.
+    Yields `ready()`: call it after the slow imports, it waits for the server and points Prefect at
+    it, returning its URL (None when the configured API is used). The server is started before
+    Prefect is imported (reading Prefect's settings imports it, ~1.5 s), so it boots meanwhile; a
+    Prefect profile that names an API makes it redundant, and it is then stopped unused.
     """
-    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+    if os.environ.get("PREFECT_API_URL"):
+        yield lambda: None
+        return
+    from flows.embedded_api import EmbeddedAPI
 
-    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
-        return lambda: None
-    # The same instance Prefect's client starts: it is a singleton, so the flow call finds it running.
-    from prefect.server.api.server import SubprocessASGIServer
+    server = EmbeddedAPI()
+    with contextlib.ExitStack() as stack:
+        stack.callback(server.stop)
 
-    errors: list[BaseException] = []
+        def ready() -> str | None:
+            from prefect.settings import (
+                PREFECT_API_URL,
+                PREFECT_SERVER_EPHEMERAL_ENABLED,
+                PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+                temporary_settings,
+            )
 
-    def _start() -> None:
-        try:
-            SubprocessASGIServer().start()
-        except BaseException as exc:  # handed to the caller of wait()
-            errors.append(exc)
+            if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+                server.stop()
+                return None
+            server.wait_ready(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+            # Child processes (Dask workers) read the environment, this process its settings context.
+            os.environ["PREFECT_API_URL"] = server.url
+            stack.callback(os.environ.pop, "PREFECT_API_URL", None)
+            stack.enter_context(temporary_settings(updates={PREFECT_API_URL: server.url}))
+            # Unwound first: logs and events still queued reach the server before it stops (sent
+            # afterwards, Prefect's workers retry for a minute at exit).
+            stack.callback(_drain_prefect_workers)
+            return server.url
 
-    thread = threading.Thread(target=_start, name="start-prefect-api", daemon=True)
-    thread.start()
+        yield ready
 
-    def wait() -> None:
-        thread.join()
-        if errors:
-            raise errors[0]
 
-    return wait
+def _drain_prefect_workers() -> None:
+    """Send Prefect's queued logs and events now, as `prefect_test_harness` does before stopping its server."""
+    import inspect
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        with contextlib.suppress(RuntimeError):  # never started: nothing was logged
+            pending = APILogWorker.instance().drain()
+            if inspect.isawaitable(pending):
+                await pending
+        pending = EventsWorker.drain_all()
+        if inspect.isawaitable(pending):
+            await pending
+
+    run_coro_as_sync(drain())

@@ -1,8 +1,12 @@
 """The README's run command as a user types it: no Prefect server configured, Prefect's embedded one."""
 
 import os
+import re
 import shutil
 import subprocess
+
+import httpx
+import pytest
 
 from tests.conftest import SEEDS
 from tests.flows.test_concurrency import NEWSFACTS
@@ -24,6 +28,36 @@ def test_newsfacts_run_starts_its_own_prefect_api_and_publishes(tmp_path):
     done = subprocess.run([NEWSFACTS, "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
-    assert "temporary server" in output
+    url = re.search(r"temporary Prefect server on (http://127\.0\.0\.1:\d+/api)", output)
+    assert url, output
     assert "documents new" in output and "5" in output
     assert (tmp_path / "published" / "manifest.json").exists()
+    # The flow run was recorded by that server, which is gone with the command.
+    assert "Beginning flow run" in output and "newsfacts-pipeline" in output
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{url.group(1)}/health", timeout=2)
+
+
+def test_prefect_api_url_set_means_no_server_is_started(tmp_path, monkeypatch):
+    from flows.settings import prefect_api
+
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    with prefect_api() as ready:
+        assert ready() is None
+
+
+def test_a_server_that_cannot_start_is_a_clear_error_and_nothing_is_written(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NEWSFACTS_"))}
+    env.update(
+        PREFECT_HOME=str(tmp_path / "prefect"),
+        # A database folder that does not exist: the server's start-up fails.
+        PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{tmp_path}/missing/prefect.db",
+        NEWSFACTS_SOURCE=str(SEEDS),
+        NEWSFACTS_WAREHOUSE=str(tmp_path / "newsfacts.duckdb"),
+        NEWSFACTS_PUBLISH_DIR=str(tmp_path / "published"),
+        COLUMNS="250",
+    )
+    done = subprocess.run([NEWSFACTS, "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert "Prefect's API did not start" in done.stderr and "exited with code" in done.stderr
+    assert not (tmp_path / "newsfacts.duckdb").exists()

@@ -1,0 +1,91 @@
+"""A private Prefect API server for one command, started before Prefect itself is imported."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+# Exactly the server Prefect starts for itself when no API is configured (`SubprocessASGIServer` in
+# prefect/server/api/server.py): its app factory under uvicorn, no UI, no background services.
+_EPHEMERAL_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+_PR_SET_PDEATHSIG = 1
+
+
+class EmbeddedAPIError(RuntimeError):
+    """Prefect's API server did not start."""
+
+
+class EmbeddedAPI:
+    """Prefect's API server in a child process, on a free port of 127.0.0.1.
+
+    Prefect would start the same server on the first flow call, after importing its server modules
+    (3 s here) in this process; launched first, the server boots on the other core while this
+    process imports the pipeline.
+    """
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        self.process = _spawn(self.port)
+
+    def wait_ready(self, timeout_s: float) -> None:
+        """Block until the server answers its health check; raise if it exits or times out."""
+        deadline = time.monotonic() + timeout_s
+        with httpx.Client(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                code = self.process.poll()
+                if code is not None:
+                    raise EmbeddedAPIError(f"Prefect's server exited with code {code} before answering")
+                with contextlib.suppress(httpx.TransportError):
+                    if client.get(f"{self.url}/health").status_code == 200:
+                        return
+                time.sleep(0.05)
+        self.stop()
+        raise EmbeddedAPIError(
+            f"Prefect's server did not answer within {timeout_s:.0f} s "
+            "(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS; or set PREFECT_API_URL to a running server)"
+        )
+
+    def stop(self) -> None:
+        """Terminate the server and wait for it (killed after 5 s)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _spawn(port: int) -> subprocess.Popen:
+    spec = importlib.util.find_spec("prefect")
+    if spec is None or spec.origin is None:
+        raise EmbeddedAPIError("Prefect is not installed")
+    site_packages = Path(spec.origin).parent.parent
+    args = [sys.executable, "-m", "uvicorn", "--app-dir", str(site_packages), "--factory"]
+    args += ["prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port)]
+    args += ["--log-level", "error", "--lifespan", "on"]
+    return subprocess.Popen(args, env={**os.environ, **_EPHEMERAL_ENV}, preexec_fn=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    # A `newsfacts run` killed with SIGKILL cannot stop its server: Linux does it (prctl(2)).
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
