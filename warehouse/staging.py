@@ -81,6 +81,14 @@ def load_staging(
 
 
 def _delete_docs(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> None:
+    # Every delete scans its whole table, and a batch of new documents (every batch of a first run,
+    # and a changed file is a new document) has no rows to delete: only documents with rows are.
+    doc_ids = [
+        r[0]
+        for r in con.execute(
+            "select doc_id from staging.stg_extractions where doc_id in (select unnest(?))", [doc_ids]
+        ).fetchall()
+    ]
     if not doc_ids:
         return
     for table in (*STAGING_TABLES, "stg_extractions"):
