@@ -50,12 +50,16 @@ def run_suites(
             con, None if validate_all else fingerprint, as_of, [c.name for c in checks if c.uses_check_date]
         )
         frames = quality.check_frames(con)
-        logger.info(
-            "validating %s check rows (%s)",
-            f"{sum(len(f) for f in frames.values()):,}",
-            "all rows" if scope["scope"] == "all" else f"rows changed since run {scope['previous_run_id']}",
-        )
-        results, flags = run_checks(frames, checks, docs_dir)
+    # DuckDB's connection is closed while Great Expectations works on its pandas copies: its buffers
+    # (up to the 1 GB limit) and the frames were the run's peak of memory together.
+    logger.info(
+        "validating %s check rows (%s)",
+        f"{sum(len(f) for f in frames.values()):,}",
+        "all rows" if scope["scope"] == "all" else f"rows changed since run {scope['previous_run_id']}",
+    )
+    results, flags = run_checks(frames, checks, docs_dir)
+    del frames
+    with db.session(work) as con:
         carried = quality.carried_flags(con, checks, scope["previous_run_id"])
         results = with_carried(results, carried)
         stored = quality.record_results(

@@ -8,12 +8,18 @@ from transforms.clean import CONTENT_KINDS
 
 # "Thứ 5, Ngày 25/05/2023, 15:00": the portal's local time (Asia/Ho_Chi_Minh).
 _PUBLISHED = r"(\d{1,2}/\d{1,2}/\d{4})(?:\s*,?\s*(\d{1,2}:\d{2}))?"
+# What RE2's (DuckDB's) `\s` matches: the article's content key is defined in SQL, over these runs.
+_ASCII_SPACE_RUN = r"[\t\n\f\r ]+"
 # "PORTAL - On the morning of May 24": the wire or portal name that opens the first paragraph.
 _DATELINE = r"^(\p{Lu}[\p{Lu}\s]{2,30}?)\s*[-–—]\s+"
 
 
 def build_articles(lines: pl.LazyFrame, places: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per document: `doc_id, title, published_at, dateline, byline, body, place, place_id`."""
+    """One row per document: `doc_id, title, published_at, dateline, byline, body, place, place_id`.
+
+    Plus `content_text`, title and body with white space collapsed, from which the loader hashes the
+    content key (`staging.content_key`): collapsing it here runs on the extraction's workers.
+    """
     ordered = lines.sort("doc_id", "line_no")
     header = ordered.group_by("doc_id").agg(
         pl.col("line").filter(pl.col("line_kind") == "title").first().alias("title"),
@@ -35,5 +41,22 @@ def build_articles(lines: pl.LazyFrame, places: pl.LazyFrame) -> pl.LazyFrame:
             byline=pl.col("byline").replace("", None),
         )
         .join(places.select("doc_id", "place", "place_id"), on="doc_id", how="left")
-        .select("doc_id", "title", "published_at", "dateline", "byline", "body", "place", "place_id", "debris_lines")
+        .with_columns(content_text=content_text(pl.col("title"), pl.col("body")))
+        .select(
+            "doc_id",
+            "title",
+            "published_at",
+            "dateline",
+            "byline",
+            "body",
+            "place",
+            "place_id",
+            "debris_lines",
+            "content_text",
+        )
     )
+
+
+def content_text(title: pl.Expr, body: pl.Expr) -> pl.Expr:
+    """Title and body joined by a space, runs of ASCII white space as one space: `staging.content_key`'s input."""
+    return pl.concat_str(title.fill_null(""), pl.lit(" "), body.fill_null("")).str.replace_all(_ASCII_SPACE_RUN, " ")

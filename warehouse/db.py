@@ -23,6 +23,10 @@ SQL_DIR = Path(__file__).parent
 # DuckDB takes 80 % of RAM by default; the pipeline shares the machine with polars and GX, and
 # DuckDB spills to disk beyond this.
 MEMORY_LIMIT = "1GB"
+# DuckDB checkpoints when the write-ahead log passes this size (16 MB by default, which a batch of
+# 500 documents passes: every load's commit was a checkpoint, and they grow with the file). A build
+# file is private and checkpointed when it is committed, so a longer log costs no safety.
+CHECKPOINT_THRESHOLD = "256MB"
 SCHEMAS = ("raw", "reference", "staging", "marts", "quality")
 
 
@@ -37,7 +41,9 @@ class WarehouseBusy(WarehouseError):
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
     """A read-write connection to a build file (only the running pipeline writes)."""
     try:
-        return duckdb.connect(str(path), config={"memory_limit": MEMORY_LIMIT})
+        return duckdb.connect(
+            str(path), config={"memory_limit": MEMORY_LIMIT, "checkpoint_threshold": CHECKPOINT_THRESHOLD}
+        )
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
 

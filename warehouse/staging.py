@@ -17,8 +17,8 @@ STAGING_TABLES = (
     "stg_events",
 )
 
-# Columns DuckDB adds as a batch is loaded (macros of the staging DDL).
-DERIVED = {"stg_articles": ", staging.content_key(title, body) as content_key"}
+# What is inserted from a batch's frame: columns DuckDB derives as it loads (macros of the staging DDL).
+LOADED = {"stg_articles": "* exclude (content_text), staging.content_key_of(content_text) as content_key"}
 
 
 def documents_to_extract(con: duckdb.DuckDBPyConnection, version: str, *, full_refresh: bool) -> list[str]:
@@ -70,7 +70,7 @@ def load_staging(
     for table in STAGING_TABLES:
         frame = frames[table]
         con.register("_frame", frame.to_arrow())
-        con.execute(f"insert into staging.{table} by name select *{DERIVED.get(table, '')} from _frame")
+        con.execute(f"insert into staging.{table} by name select {LOADED.get(table, '*')} from _frame")
         con.unregister("_frame")
         counts[table] = frame.height
     done = pl.DataFrame({"doc_id": doc_ids, "extractor_version": version, "extracted_at": now})

@@ -80,6 +80,11 @@ def test_build_articles_fields(lines_of, vocab) -> None:
             "place": ["Binh Duong"],
             "place_id": ["binh_duong"],
             "debris_lines": [5],
+            # The paragraph breaks collapsed; the key is hashed from this on load.
+            "content_text": [
+                "Discussing solutions to improve Party member development "
+                f"{PARAGRAPH} Overview of the Seminar The seminar gathered experts from Binh Duong and Hanoi."
+            ],
         },
         schema=got.schema,
     )

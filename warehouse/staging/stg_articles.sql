@@ -1,8 +1,11 @@
 -- staging.stg_articles: one row per document, its header fields and debris-free body.
 -- content_key names the article: documents that differ only in debris share it. It is computed
 -- once, when a batch is loaded, instead of over every body at each build of dim_articles.
+-- The loader hashes transforms.articles.content_text, the same collapsed text, with content_key_of.
+create or replace macro staging.content_key_of(content_text) as left(md5(lower(content_text)), 16);
+
 create or replace macro staging.content_key(title, body) as
-left(md5(lower(regexp_replace(coalesce(title, '') || ' ' || coalesce(body, ''), '\s+', ' ', 'g'))), 16);
+staging.content_key_of(regexp_replace(coalesce(title, '') || ' ' || coalesce(body, ''), '\s+', ' ', 'g'));
 
 create table if not exists staging.stg_articles (
     doc_id varchar not null,
