@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -122,8 +122,16 @@ def _ingest(
     batches = _batches(candidates, max_bytes)
     done = 0
     with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-        for batch in batches:
-            decoded = list(pool.map(lambda p: read_document(root, p, max_bytes), batch))
+
+        def read(batch: list[str]) -> list[Future[Decoded]]:
+            return [pool.submit(read_document, root, path, max_bytes) for path in batch]
+
+        # The next batch is read while DuckDB stores this one (it releases the GIL): at most two
+        # batches are in memory.
+        pending = read(batches[0]) if batches else []
+        for number, batch in enumerate(batches, start=1):
+            decoded = [future.result() for future in pending]
+            pending = read(batches[number]) if number < len(batches) else []
             logs.append(_store_batch(con, decoded, previous, run_id=run_id, now=now))
             done += len(batch)
             if progress:

@@ -22,6 +22,7 @@ MAX_CHAOS = 0.2
 MAX_REPLACED_SHARE = 0.01
 # Control characters other than tab, line feed, form feed and carriage return.
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20)])
 _HTML_MARKERS = ("<html", "<!doctype html", "<body", "<head>", "<div", "<p>")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -83,11 +84,14 @@ def scan_landing(root: Path) -> pl.DataFrame:
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable, followlinks=False):
         dirnames.sort()
+        # os.walk does not descend into linked folders: every folder it lists is inside the landing folder.
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        prefix = "" if rel_dir == "." else rel_dir + "/"
         for name in sorted(filenames):
             if not name.lower().endswith(".txt"):
                 continue
-            path = Path(dirpath) / name
-            rel = path.relative_to(root).as_posix()
+            path = os.path.join(dirpath, name)
+            rel = prefix + name
             if _printable(rel) != rel:
                 rows.append(
                     {
@@ -113,9 +117,17 @@ def _printable(rel: str) -> str:
     return os.fsencode(rel).decode("utf-8", errors="backslashreplace")
 
 
-def _stat(path: Path, real_root: Path) -> dict[str, object]:
+def _stat(path: str, real_root: Path) -> dict[str, object]:
     try:
-        real = path.resolve(strict=True)
+        st = os.lstat(path)
+    except OSError as exc:
+        return {"size_bytes": None, "mtime_ns": None, "problem": f"cannot read file: {exc.strerror or exc}"}
+    if stat.S_ISREG(st.st_mode):
+        # Not a link, in a folder inside the landing folder: nothing to resolve (pathlib's resolve is
+        # most of the time of a scan of 16,000 files).
+        return {"size_bytes": st.st_size, "mtime_ns": st.st_mtime_ns, "problem": None}
+    try:
+        real = Path(path).resolve(strict=True)
     except (OSError, RuntimeError):
         return {"size_bytes": None, "mtime_ns": None, "problem": "broken symbolic link"}
     if not real.is_relative_to(real_root):
@@ -193,7 +205,12 @@ def decode_text(data: bytes) -> tuple[str | None, str | None, str | None]:
         return None, None, "not text: no encoding decodes it (binary file?)"
     if not text.strip():
         return encoding, None, "file holds only whitespace"
-    controls = len(_CONTROLS.findall(text))
+    if encoding == "utf-8":
+        # In UTF-8 these characters are single bytes, never part of a multi-byte sequence: counted
+        # on the bytes in C, where the regex over the text was a fifth of the read.
+        controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
+    else:
+        controls = len(_CONTROLS.findall(text))
     if "\x00" in text or controls > MAX_CONTROL_SHARE * len(text):
         return encoding, None, "not text: binary content (NUL or control bytes)"
     head = text[:2000].lower()

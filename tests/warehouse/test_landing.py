@@ -8,9 +8,11 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from warehouse import landing
-from warehouse.landing import read_document, scan_landing
+from warehouse.landing import decode_text, read_document, scan_landing
 
 MAX_BYTES = 100_000
 
@@ -269,3 +271,21 @@ def test_decode_text_is_exposed_for_bytes(samples: dict) -> None:
 
     assert (encoding, problem) == ("utf-16", None)
     assert text == samples["vietnamese-utf16.txt"].text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(max_codepoint=0x2FF) | st.sampled_from("\x01\x07\x0b\x1b\x1f\t\n\r\x0cđ…"), max_size=80
+    )
+)
+def test_control_characters_counted_on_utf8_bytes_as_on_the_text(text: str) -> None:
+    # UTF-8 files are checked on their bytes; every other encoding on the decoded text.
+    data = text.encode("utf-8")
+    assert len(data) - len(data.translate(None, landing._CONTROL_BYTES)) == len(landing._CONTROLS.findall(text))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_text_full_of_control_characters_is_rejected_in_any_encoding(encoding: str) -> None:
+    data = ("Binh Duong \x1b[0m\x07 " * 50).encode(encoding)
+    assert decode_text(data)[2] == "not text: binary content (NUL or control bytes)"
