@@ -23,13 +23,16 @@ LOADED = {"stg_articles": "* exclude (content_text), staging.content_key_of(cont
 
 def documents_to_extract(con: duckdb.DuckDBPyConnection, version: str, *, full_refresh: bool) -> list[str]:
     """Current documents without staging rows from this extractor version (all of them on a full refresh)."""
+    # In the order of raw.documents, so that a batch of them is a narrow range of its row ids.
     rows = con.execute(
         """
-        select distinct s.doc_id
+        select s.doc_id
         from raw.sources s
+        inner join raw.documents d on d.doc_id = s.doc_id
         left join staging.stg_extractions e on e.doc_id = s.doc_id and e.extractor_version = ? and not ?
         where s.superseded_at is null and s.deleted_at is null and e.doc_id is null
-        order by s.doc_id
+        group by s.doc_id
+        order by min(d.rowid)
         """,
         [version, full_refresh],
     ).fetchall()
@@ -51,8 +54,15 @@ def prune_staging(con: duckdb.DuckDBPyConnection) -> int:
 
 def fetch_documents(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> pa.Table:
     """`doc_id`, `text` of some documents, as Arrow."""
+    # Filtered on doc_id alone, DuckDB reads the text of every row for each batch (3.4 s for the 32
+    # batches of 200 MB); bounded by the batch's row ids too, only the stretch that holds it (0.7 s).
+    [(low, high)] = con.execute(
+        "select min(rowid), max(rowid) from raw.documents where doc_id in (select unnest(?))", [doc_ids]
+    ).fetchall()
     return con.sql(
-        "select doc_id, text from raw.documents where doc_id in (select unnest(?)) order by doc_id", params=[doc_ids]
+        "select doc_id, text from raw.documents where rowid between ? and ? and doc_id in (select unnest(?)) "
+        "order by doc_id",
+        params=[low, high, doc_ids],
     ).to_arrow_table()
 
 
