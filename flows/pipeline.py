@@ -68,7 +68,12 @@ def _task_runner(settings: Settings):
                 "dashboard_address": None,
             }
         )
-    return ThreadPoolTaskRunner(max_workers=2)
+    return ThreadPoolTaskRunner(max_workers=_workers(settings))
+
+
+def _workers(settings: Settings) -> int:
+    """How many extraction batches the task runner works on at once."""
+    return settings.dask_workers if settings.task_runner == "dask" else settings.extract_threads
 
 
 @flow(name="newsfacts-pipeline", log_prints=False)
@@ -116,7 +121,7 @@ def newsfacts_pipeline(
                 preload_great_expectations()
                 load_reference(work, settings.reference_dir)
                 extracted = transform_documents.with_options(task_runner=_task_runner(settings))(
-                    work, vocab, started_at, settings.batch_docs, full_refresh
+                    work, vocab, started_at, settings.batch_docs, full_refresh, in_flight=_workers(settings)
                 )
                 marts = build_marts(work)
                 quality = run_suites(
