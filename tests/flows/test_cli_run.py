@@ -8,6 +8,7 @@ import subprocess
 import httpx
 import pytest
 
+from flows import embedded_api
 from tests.conftest import SEEDS
 from tests.flows.test_concurrency import NEWSFACTS
 
@@ -61,3 +62,28 @@ def test_a_server_that_cannot_start_is_a_clear_error_and_nothing_is_written(tmp_
     assert done.returncode == 1
     assert "Prefect's API did not start" in done.stderr and "exited with code" in done.stderr
     assert not (tmp_path / "newsfacts.duckdb").exists()
+
+
+def test_an_api_named_by_the_prefect_profile_is_used_and_the_early_server_stopped(monkeypatch):
+    # Prefect settings other than the environment (a profile) are only known once Prefect is imported.
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.settings import prefect_api
+
+    started = []
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setattr(embedded_api.EmbeddedAPI, "__init__", _recording_init(started))
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}), prefect_api() as ready:
+        assert ready() is None
+        assert "PREFECT_API_URL" not in os.environ
+    assert started and started[0].process.poll() is not None
+
+
+def _recording_init(started: list):
+    original = embedded_api.EmbeddedAPI.__init__
+
+    def init(self) -> None:
+        original(self)
+        started.append(self)
+
+    return init
