@@ -85,7 +85,9 @@ def _spawn(port: int) -> subprocess.Popen:
 
 
 def _die_with_parent() -> None:
-    # A `newsfacts run` killed with SIGKILL cannot stop its server: Linux does it (prctl(2)).
+    # A `newsfacts run` killed with SIGKILL cannot stop its server: Linux does it (prctl(2)). As a
+    # preexec_fn this runs between fork and exec, which is safe here: the commands start the server
+    # before any thread of theirs.
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
