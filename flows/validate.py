@@ -50,8 +50,8 @@ def run_suites(
             con, None if validate_all else fingerprint, as_of, [c.name for c in checks if c.uses_check_date]
         )
         frames = quality.check_frames(con)
-    # DuckDB's connection is closed while Great Expectations works on its pandas copies: its buffers
-    # (up to the 1 GB limit) and the frames were the run's peak of memory together.
+    # DuckDB's connection is closed while Great Expectations works on its pandas copies, so that its
+    # buffers (up to the 1 GB limit) are not held beside GX's.
     logger.info(
         "validating %s check rows (%s)",
         f"{sum(len(f) for f in frames.values()):,}",
