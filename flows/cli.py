@@ -12,7 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.settings import Settings, configure_prefect, prefect_api
+from flows.embedded_api import prefect_api
+from flows.settings import Settings, configure_prefect
 
 app = typer.Typer(help="newsfacts: news article texts to a validated facts warehouse.", no_args_is_help=True)
 console = Console(stderr=True)

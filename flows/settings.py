@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -47,65 +45,3 @@ def configure_prefect() -> None:
     """
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", str(PREFECT_STARTUP_TIMEOUT_S))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-
-
-@contextlib.contextmanager
-def prefect_api() -> Iterator[Callable[[], str | None]]:
-    """Prefect's API for one command: the configured one, else a private server stopped at the end.
-
-    Yields `ready()`: call it after the slow imports, it waits for the server and points Prefect at
-    it, returning its URL (None when the configured API is used). The server is started before
-    Prefect is imported (reading Prefect's settings imports it, ~1.5 s), so it boots meanwhile; a
-    Prefect profile that names an API makes it redundant, and it is then stopped unused.
-    """
-    if os.environ.get("PREFECT_API_URL"):
-        yield lambda: None
-        return
-    from flows.embedded_api import EmbeddedAPI
-
-    server = EmbeddedAPI()
-    with contextlib.ExitStack() as stack:
-        stack.callback(server.stop)
-
-        def ready() -> str | None:
-            from prefect.settings import (
-                PREFECT_API_URL,
-                PREFECT_SERVER_EPHEMERAL_ENABLED,
-                PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
-                temporary_settings,
-            )
-
-            if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
-                server.stop()
-                return None
-            server.wait_ready(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
-            # Child processes (Dask workers) read the environment, this process its settings context.
-            os.environ["PREFECT_API_URL"] = server.url
-            stack.callback(os.environ.pop, "PREFECT_API_URL", None)
-            stack.enter_context(temporary_settings(updates={PREFECT_API_URL: server.url}))
-            # Unwound first: logs and events still queued reach the server before it stops (sent
-            # afterwards, Prefect's workers retry for a minute at exit).
-            stack.callback(_drain_prefect_workers)
-            return server.url
-
-        yield ready
-
-
-def _drain_prefect_workers() -> None:
-    """Send Prefect's queued logs and events now, as `prefect_test_harness` does before stopping its server."""
-    import inspect
-
-    from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogWorker
-    from prefect.utilities.asyncutils import run_coro_as_sync
-
-    async def drain() -> None:
-        with contextlib.suppress(RuntimeError):  # never started: nothing was logged
-            pending = APILogWorker.instance().drain()
-            if inspect.isawaitable(pending):
-                await pending
-        pending = EventsWorker.drain_all()
-        if inspect.isawaitable(pending):
-            await pending
-
-    run_coro_as_sync(drain())

@@ -40,7 +40,7 @@ def test_newsfacts_run_starts_its_own_prefect_api_and_publishes(tmp_path):
 
 
 def test_prefect_api_url_set_means_no_server_is_started(tmp_path, monkeypatch):
-    from flows.settings import prefect_api
+    from flows.embedded_api import prefect_api
 
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     with prefect_api() as ready:
@@ -68,7 +68,7 @@ def test_an_api_named_by_the_prefect_profile_is_used_and_the_early_server_stoppe
     # Prefect settings other than the environment (a profile) are only known once Prefect is imported.
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.settings import prefect_api
+    from flows.embedded_api import prefect_api
 
     started = []
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
