@@ -18,12 +18,14 @@ def load_reference(work: Path, reference_dir: Path) -> list[str]:
 
 
 @task(name="build-marts", cache_policy=NO_CACHE)
-def build_marts(work: Path) -> dict[str, int]:
-    """Rebuild every mart from staging in one transaction."""
+def build_marts(work: Path, fingerprint: str | None = None, full_refresh: bool = True) -> models.MartBuild:
+    """Build the marts in one transaction; only changed articles' rows over marts of the same `fingerprint`."""
     with db.session(work) as con:
-        counts = models.build_marts(con)
-    get_run_logger().info("marts built: %s", ", ".join(f"{n} {c:,}" for n, c in counts.items()))
-    return counts
+        incremental = not full_refresh and fingerprint is not None and models.marts_fingerprint(con) == fingerprint
+        built = models.build_marts(con, incremental=incremental)
+    how = "all rows" if built.changed_articles is None else f"{len(built.changed_articles):,} articles changed"
+    get_run_logger().info("marts built (%s): %s", how, ", ".join(f"{n} {c:,}" for n, c in built.rows.items()))
+    return built
 
 
 @task(name="find-last-completed-run", cache_policy=NO_CACHE)

@@ -123,7 +123,8 @@ def newsfacts_pipeline(
                 extracted = transform_documents.with_options(task_runner=_task_runner(settings))(
                     work, vocab, started_at, settings.batch_docs, full_refresh, in_flight=_workers(settings)
                 )
-                marts = build_marts(work)
+                built = build_marts(work, fingerprint, full_refresh)
+                marts = built.rows
                 quality = run_suites(
                     work,
                     settings.reference_dir,
@@ -133,6 +134,7 @@ def newsfacts_pipeline(
                     settings.data_docs_dir,
                     fingerprint=fingerprint,
                     validate_all=full_refresh,
+                    changed_articles=built.changed_articles,
                 )
                 report_quality(quality)
                 summary = run_summary(log, extracted, marts, quality, warehouse, publish_dir)
@@ -231,7 +233,8 @@ def newsfacts_check(warehouse: Path | None = None) -> dict:
             )
             report_quality(quality)
             status = "checked: quality gate failed" if quality["blocking"] else "checked"
-            commit_build(work, warehouse, run_id, started_at, {"status": status, "failed": quality["failed"]})
+            summary = {"status": status, "failed": quality["failed"], "inputs_fingerprint": fingerprint}
+            commit_build(work, warehouse, run_id, started_at, summary)
         finally:
             db.abort_build(work)
     return quality

@@ -30,13 +30,15 @@ def run_suites(
     docs_dir: Path | None = None,
     fingerprint: str | None = None,
     validate_all: bool = False,
+    changed_articles: list[str] | None = None,
 ) -> dict:
     """Run every suite, store results and row flags, flag the marts; returns the outcome.
 
     With a `fingerprint` of the suites' inputs, Great Expectations reads only the check rows that
     changed since the last validation with the same fingerprint and the others keep their flags;
     without one, when it changed or with `validate_all`, every row is validated (and with a
-    fingerprint, the next validation can again read only what changes).
+    fingerprint, the next validation can again read only what changes). With `changed_articles` (of an
+    incremental mart build), only the check rows those articles can change are built again.
     """
     vocab = load_vocabulary(reference_dir)
     reference = {name: read_reference(reference_dir, name) for name in SUITE_REFERENCE_TABLES}
@@ -45,7 +47,7 @@ def run_suites(
     fingerprint = fingerprint and f"{fingerprint}:great_expectations=={version('great_expectations')}"
     logger = get_run_logger()
     with db.session(work) as con:
-        quality.build_check_tables(con, debris)
+        quality.build_check_tables(con, debris, changed_articles)
         scope = quality.scope_validation(
             con, None if validate_all else fingerprint, as_of, [c.name for c in checks if c.uses_check_date]
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import polars as pl
@@ -40,19 +41,83 @@ def model_sql(name: str) -> str:
     return (SQL_DIR / "marts" / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def build_marts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rebuild every mart in one transaction; returns row counts."""
-    counts: dict[str, int] = {}
+# Marts with one row per article or per mention in one: an incremental build replaces the rows of
+# the articles that changed and keeps the others.
+ARTICLE_MARTS = ("dim_articles", "fct_quantities", "fct_person_roles", "fct_document_refs", "fct_events")
+# What a dim_articles row and the fact rows of its article are made of: the document chosen for the
+# article, its sources and when it was extracted. Every other column comes from the staging rows of
+# that document, which change only when it is extracted again (a new extracted_at).
+ARTICLE_INPUTS = ("doc_id", "source_path", "source_count", "document_count", "ingested_at", "encoding", "extracted_at")
+
+
+class MartBuild(NamedTuple):
+    """Rows per mart, and the articles an incremental build replaced (None: everything was rebuilt)."""
+
+    rows: dict[str, int]
+    changed_articles: list[str] | None
+
+
+def build_marts(con: duckdb.DuckDBPyConnection, *, incremental: bool = False) -> MartBuild:
+    """Build every mart in one transaction: from scratch, or only the rows of articles whose inputs changed.
+
+    An incremental build is only correct over marts built by the same models from the same reference
+    tables (`inputs_fingerprint`); the caller decides.
+    """
     con.execute("begin transaction")
     try:
+        changed = _changed_articles(con) if incremental and all_exist(con, "marts", MART_ORDER) else None
         for name in MART_ORDER:
-            con.execute(f"create or replace table marts.{name} as\n{model_sql(name)}")
-            counts[name] = con.execute(f"select count(*) from marts.{name}").fetchall()[0][0]
+            if changed is None or name not in ARTICLE_MARTS:
+                con.execute(f"create or replace table marts.{name} as\n{model_sql(name)}")
+                continue
+            con.execute(f"delete from marts.{name} where article_id in (select article_id from _changed_articles)")
+            # DuckDB pushes the filter into the model, down to the staging rows of those articles' documents.
+            con.execute(
+                f"insert into marts.{name} by name select * from (\n{model_sql(name)}\n) "
+                "where article_id in (select article_id from _changed_articles)"
+            )
+        counts = {name: con.execute(f"select count(*) from marts.{name}").fetchall()[0][0] for name in MART_ORDER}
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    return counts
+    finally:
+        con.execute("drop table if exists _changed_articles")
+    return MartBuild(counts, changed)
+
+
+def _changed_articles(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Articles that are new, gone, or whose inputs differ from the ones `marts.dim_articles` was built from."""
+    inputs = ", ".join(ARTICLE_INPUTS)
+    con.execute(
+        f"""
+        create or replace temp table _changed_articles as
+        with wanted as (select article_id, {inputs} from ({model_sql("dim_articles")})),
+        built as (select article_id, {inputs} from marts.dim_articles)
+        select coalesce(wanted.article_id, built.article_id) as article_id
+        from wanted full join built on wanted.article_id = built.article_id
+        where ({", ".join(f"wanted.{c}" for c in ARTICLE_INPUTS)})
+            is distinct from ({", ".join(f"built.{c}" for c in ARTICLE_INPUTS)})
+        """
+    )
+    return [r[0] for r in con.execute("select article_id from _changed_articles order by article_id").fetchall()]
+
+
+def all_exist(con: duckdb.DuckDBPyConnection, schema: str, tables: tuple[str, ...]) -> bool:
+    """Whether every one of `tables` exists in `schema`."""
+    found = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name in (select unnest(?))",
+        [schema, list(tables)],
+    ).fetchall()[0][0]
+    return found == len(tables)
+
+
+def marts_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The `inputs_fingerprint` of the marts in this warehouse: that of the last run that stored its work."""
+    rows = con.execute(
+        "select summary->>'inputs_fingerprint' from raw.runs order by finished_at desc limit 1"
+    ).fetchall()
+    return rows[0][0] if rows else None
 
 
 def inputs_fingerprint(reference_dir: Path, *extra: str) -> str:
@@ -62,7 +127,14 @@ def inputs_fingerprint(reference_dir: Path, *extra: str) -> str:
     changed, a run has nothing to rebuild, validate or publish.
     """
     expectations_dir = SQL_DIR.parent / "expectations"
-    files = sorted(reference_dir.glob("*.csv")) + sorted(SQL_DIR.rglob("*.sql")) + sorted(expectations_dir.glob("*.py"))
+    # How marts and check tables are built incrementally is part of what they are.
+    builders = [SQL_DIR / "models.py", SQL_DIR / "quality.py"]
+    files = (
+        sorted(reference_dir.glob("*.csv"))
+        + sorted(SQL_DIR.rglob("*.sql"))
+        + builders
+        + sorted(expectations_dir.glob("*.py"))
+    )
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode())

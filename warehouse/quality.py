@@ -10,6 +10,7 @@ import polars as pl
 
 from expectations.suites import Check
 from warehouse.db import SQL_DIR
+from warehouse.models import all_exist
 
 # Check tables and the key that names their rows.
 CHECK_KEYS = {"chk_quantities": "fact_id", "chk_articles": "article_id", "chk_dated_mentions": "mention_id"}
@@ -20,12 +21,18 @@ FLAGGED_MARTS = {"fct_quantities": "fact_id"}
 BOOKKEEPING = ("row_hash", "to_validate")
 
 
-def build_check_tables(con: duckdb.DuckDBPyConnection, debris_patterns: list[str]) -> dict[str, int]:
-    """Rebuild `quality.chk_*` from the marts; returns their row counts.
+def build_check_tables(
+    con: duckdb.DuckDBPyConnection, debris_patterns: list[str], changed_articles: list[str] | None = None
+) -> dict[str, int]:
+    """Build `quality.chk_*` from the marts: all rows, or those of `changed_articles`; returns row counts.
 
     Each row gets `key_rows` (how many rows share its key, so that a new duplicate changes both rows)
     and `row_hash`, a hash of everything the row-level expectations read: conflicts, totals and
     densities are columns of the row, so a row whose hash did not change has the same outcome.
+
+    With `changed_articles` (the articles an incremental mart build replaced), only their rows are built
+    again, with those of every article holding a fact that can conflict with one of theirs, before or
+    after the change: a row depends on no other article. Rows sharing a key are always of one article.
     """
     con.execute("set variable debris_regex = ?", [debris_regex(debris_patterns)])
     con.execute(
@@ -33,23 +40,69 @@ def build_check_tables(con: duckdb.DuckDBPyConnection, debris_patterns: list[str
         "from reference.parts_markers)"
     )
     counts = {}
-    for name, key in CHECK_KEYS.items():
-        sql = (SQL_DIR / "checks" / f"{name}.sql").read_text(encoding="utf-8")
-        con.execute(
-            f"""
-            create or replace table quality.{name} as
-            with checked as (
-            {sql}
-            ),
-            keyed as (
-                select *, count(*) over (partition by "{key}") as key_rows from checked
+    try:
+        if changed_articles is None or not all_exist(con, "quality", CHECK_TABLES):
+            _scope(con, "select article_id from marts.dim_articles")
+            for name in CHECK_TABLES:
+                con.execute(f"create or replace table quality.{name} as {_check_rows(name)}")
+        else:
+            _scope(con, "select unnest(?::varchar[])", [changed_articles])
+            # The conflict keys of the changed articles before the change: their rows of the last build.
+            con.execute(
+                "create or replace temp table changed_keys as select distinct conflict_key "
+                "from quality.chk_quantities where article_id in (select article_id from check_scope)"
             )
-            select keyed.*, hash(keyed) as row_hash, true as to_validate
-            from keyed
-            """
-        )
-        counts[name] = con.execute(f"select count(*) from quality.{name}").fetchall()[0][0]
+            for name in CHECK_TABLES:
+                _replace_rows(con, name)
+            # The other articles with a fact that can conflict with a changed article's, before or after.
+            _scope(
+                con,
+                """
+                select distinct article_id from quality.chk_quantities
+                where conflict_key in (
+                    select conflict_key from changed_keys
+                    union all
+                    select conflict_key from quality.chk_quantities where article_id in (select unnest(?::varchar[]))
+                )
+                and article_id not in (select unnest(?::varchar[]))
+                """,
+                [changed_articles, changed_articles],
+            )
+            _replace_rows(con, "chk_quantities")
+        for name in CHECK_TABLES:
+            counts[name] = con.execute(f"select count(*) from quality.{name}").fetchall()[0][0]
+    finally:
+        con.execute("drop table if exists check_scope")
+        con.execute("drop table if exists changed_keys")
     return counts
+
+
+def _scope(con: duckdb.DuckDBPyConnection, articles: str, parameters: list | None = None) -> None:
+    """`check_scope`, the articles whose rows the check models build: those query `articles` returns."""
+    con.execute(
+        f"create or replace temp table check_scope as select * from ({articles}) as scope(article_id)", parameters
+    )
+
+
+def _check_rows(name: str) -> str:
+    """The check model `name`, each row with its `key_rows`, `row_hash` and `to_validate`."""
+    sql = (SQL_DIR / "checks" / f"{name}.sql").read_text(encoding="utf-8")
+    return f"""
+        with checked as (
+        {sql}
+        ),
+        keyed as (
+            select *, count(*) over (partition by "{CHECK_KEYS[name]}") as key_rows from checked
+        )
+        select keyed.*, hash(keyed) as row_hash, true as to_validate
+        from keyed
+    """
+
+
+def _replace_rows(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Replace the rows of the articles in `check_scope` in check table `name`."""
+    con.execute(f"delete from quality.{name} where article_id in (select article_id from check_scope)")
+    con.execute(f"insert into quality.{name} by name {_check_rows(name)}")
 
 
 def debris_regex(patterns: list[str]) -> str:
@@ -72,6 +125,9 @@ def scope_validation(
     previous = con.execute(
         "select run_id, suites_fingerprint, as_of from quality.validations order by validated_at desc limit 1"
     ).fetchall()
+    # Rows an incremental build kept carry the mark of the last validation.
+    for name in CHECK_TABLES:
+        con.execute(f"update quality.{name} set to_validate = true where not to_validate")
     if fingerprint is None or not previous or previous[0][1] != fingerprint:
         return {"scope": "all", "previous_run_id": None}
     previous_run, _, previous_as_of = previous[0]

@@ -1,10 +1,16 @@
 -- chk_articles: one row per article with what the structure rules test.
 -- Variable debris_regex (set by warehouse.quality from reference.debris_patterns) matches any line
 -- of in-body debris; DuckDB's RE2 scans the bodies far faster than Python's re inside GX.
+-- Table check_scope (a temporary table of warehouse.quality) holds the articles whose rows are built.
 with
+
+scope as (
+    select article_id from check_scope
+),
 
 articles as (
     select * from marts.dim_articles
+    where article_id in (select scope.article_id from scope)
 ),
 
 final as (

@@ -1,12 +1,19 @@
 -- chk_dated_mentions: one row per dated document reference or event, with the article's publication date.
+-- Table check_scope (a temporary table of warehouse.quality) holds the articles whose rows are built.
 with
+
+scope as (
+    select article_id from check_scope
+),
 
 refs as (
     select * from marts.fct_document_refs
+    where article_id in (select scope.article_id from scope)
 ),
 
 events as (
     select * from marts.fct_events
+    where article_id in (select scope.article_id from scope)
 ),
 
 dated as (

@@ -1,9 +1,15 @@
 -- chk_quantities: one row per fact with what the plausibility rules test and the words to explain a failure.
 -- Variable parts_regex (set by warehouse.quality from reference.parts_markers) matches the words that
 -- introduce the parts of a total; as a variable it is compiled once, not once per row.
+-- Table check_scope (a temporary table of warehouse.quality) holds the articles whose rows are built:
+-- every article, or those a run changed and the articles their facts may conflict with.
 with
 
-facts as (
+scope as (
+    select article_id from check_scope
+),
+
+all_facts as (
     select * from marts.fct_quantities
 ),
 
@@ -66,6 +72,33 @@ conflict_tolerances as (
     from reference.conflict_tolerances
 ),
 
+comparable as (
+    -- Every fact in base units: an article's facts are compared with those of all the others.
+    select
+        all_facts.*,
+        coalesce(units.dimension, 'count') as unit_dimension,
+        coalesce(units.base_unit, all_facts.unit) as base_unit,
+        -- A ratio ("1.3 times") has no magnitude of its own to test.
+        case when units.dimension != 'ratio' then all_facts.value * coalesce(units.to_base, 1) end as value_base,
+        -- Facts stated as exact or estimated, of a metric with a conflict tolerance, conflict with facts of
+        -- the same key in other articles; a key with a null part (no subject or period) matches none.
+        case
+            when
+                all_facts.qualifier in ('exact', 'estimated')
+                and all_facts.metric in (select conflict_tolerances.metric from conflict_tolerances)
+                then
+                    all_facts.subject_place_id || '|' || all_facts.metric || '|' || all_facts.period
+                    || '|' || coalesce(units.dimension, 'count')
+        end as conflict_key
+    from all_facts
+    left join units on all_facts.unit = units.unit
+),
+
+facts as (
+    select * from comparable
+    where article_id in (select scope.article_id from scope)
+),
+
 ordered as (
     -- Where the previous fact of the sentence ends, without the document texts: a window over
     -- rows that carry whole texts would hold every text once per fact in memory.
@@ -106,16 +139,15 @@ based as (
         facts.period,
         facts.published_at,
         metrics.dimension as metric_dimension,
-        coalesce(units.dimension, 'count') as unit_dimension,
-        coalesce(units.base_unit, facts.unit) as base_unit,
-        -- A ratio ("1.3 times") has no magnitude of its own to test.
-        case when units.dimension != 'ratio' then facts.value * coalesce(units.to_base, 1) end as value_base,
+        facts.unit_dimension,
+        facts.base_unit,
+        facts.value_base,
+        facts.conflict_key,
         spans.text_at_span,
         spans.gap_before,
         coalesce(try_cast(right(facts.period, 4) as integer), year(facts.published_at)) as fact_year
     from facts
     left join spans on facts.fact_id = spans.fact_id
-    left join units on facts.unit = units.unit
     left join metrics on facts.metric = metrics.metric
 ),
 
@@ -126,18 +158,12 @@ conflicts as (
         theirs.article_id as conflict_article_id,
         theirs.surface as conflict_surface
     from based as mine
-    inner join based as theirs
+    inner join comparable as theirs
         on
-            mine.subject_place_id = theirs.subject_place_id
-            and mine.metric = theirs.metric
-            and mine.period = theirs.period
-            and mine.unit_dimension = theirs.unit_dimension
+            mine.conflict_key = theirs.conflict_key
             and mine.article_id != theirs.article_id
     inner join conflict_tolerances on mine.metric = conflict_tolerances.metric
-    where
-        mine.qualifier in ('exact', 'estimated')
-        and theirs.qualifier in ('exact', 'estimated')
-        and abs(mine.value_base / nullif(theirs.value_base, 0) - 1) > conflict_tolerances.tolerance
+    where abs(mine.value_base / nullif(theirs.value_base, 0) - 1) > conflict_tolerances.tolerance
     qualify row_number() over (partition by mine.fact_id order by theirs.article_id) = 1
 ),
 

@@ -14,6 +14,10 @@ stg_articles as (
     select * from staging.stg_articles
 ),
 
+extractions as (
+    select * from staging.stg_extractions
+),
+
 current_documents as (
     select
         documents.doc_id,
@@ -33,9 +37,11 @@ keyed as (
         current_documents.source_count,
         current_documents.ingested_at,
         current_documents.encoding,
+        extractions.extracted_at,
         stg_articles.content_key as article_id
     from stg_articles
     inner join current_documents on stg_articles.doc_id = current_documents.doc_id
+    inner join extractions on stg_articles.doc_id = extractions.doc_id
 ),
 
 final as (
@@ -52,6 +58,7 @@ final as (
         body,
         encoding,
         ingested_at,
+        extracted_at,
         source_count,
         debris_lines,
         count(*) over (partition by article_id) as document_count
