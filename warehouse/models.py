@@ -65,17 +65,21 @@ def build_marts(con: duckdb.DuckDBPyConnection, *, incremental: bool = False) ->
     """
     con.execute("begin transaction")
     try:
+        _scope(con, "select doc_id from staging.stg_articles")
         changed = _changed_articles(con) if incremental and all_exist(con, "marts", MART_ORDER) else None
+        if changed is not None:
+            # Every document of a changed article: which one is chosen for it is decided again.
+            _scope(
+                con,
+                "select doc_id from staging.stg_articles "
+                "where content_key in (select article_id from _changed_articles)",
+            )
         for name in MART_ORDER:
             if changed is None or name not in ARTICLE_MARTS:
                 con.execute(f"create or replace table marts.{name} as\n{model_sql(name)}")
                 continue
             con.execute(f"delete from marts.{name} where article_id in (select article_id from _changed_articles)")
-            # DuckDB pushes the filter into the model, down to the staging rows of those articles' documents.
-            con.execute(
-                f"insert into marts.{name} by name select * from (\n{model_sql(name)}\n) "
-                "where article_id in (select article_id from _changed_articles)"
-            )
+            con.execute(f"insert into marts.{name} by name\n{model_sql(name)}")
         counts = {name: con.execute(f"select count(*) from marts.{name}").fetchall()[0][0] for name in MART_ORDER}
         con.execute("commit")
     except Exception:
@@ -83,7 +87,13 @@ def build_marts(con: duckdb.DuckDBPyConnection, *, incremental: bool = False) ->
         raise
     finally:
         con.execute("drop table if exists _changed_articles")
+        con.execute("drop table if exists mart_scope")
     return MartBuild(counts, changed)
+
+
+def _scope(con: duckdb.DuckDBPyConnection, documents: str) -> None:
+    """`mart_scope`, the documents whose rows the article models build: those query `documents` returns."""
+    con.execute(f"create or replace temp table mart_scope as select * from ({documents}) as scope(doc_id)")
 
 
 def _changed_articles(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -10,7 +10,41 @@ scope as (
 ),
 
 all_facts as (
-    select * from marts.fct_quantities
+    -- rowid names a row even where fact_id is not unique (which a check below flags).
+    select
+        rowid as fact_row,
+        article_id,
+        surface,
+        value,
+        unit,
+        qualifier,
+        metric,
+        subject_place_id,
+        period
+    from marts.fct_quantities
+),
+
+scoped_facts as (
+    select
+        rowid as fact_row,
+        fact_id,
+        article_id,
+        doc_id,
+        sentence_no,
+        char_start,
+        char_end,
+        surface,
+        value,
+        unit,
+        qualifier,
+        metric,
+        subject,
+        subject_place_id,
+        subject_kind,
+        period,
+        published_at
+    from marts.fct_quantities
+    where article_id in (select scope.article_id from scope)
 ),
 
 documents as (
@@ -75,7 +109,9 @@ conflict_tolerances as (
 comparable as (
     -- Every fact in base units: an article's facts are compared with those of all the others.
     select
-        all_facts.*,
+        all_facts.fact_row,
+        all_facts.article_id,
+        all_facts.surface,
         coalesce(units.dimension, 'count') as unit_dimension,
         coalesce(units.base_unit, all_facts.unit) as base_unit,
         -- A ratio ("1.3 times") has no magnitude of its own to test.
@@ -95,8 +131,14 @@ comparable as (
 ),
 
 facts as (
-    select * from comparable
-    where article_id in (select scope.article_id from scope)
+    select
+        scoped_facts.*,
+        comparable.unit_dimension,
+        comparable.base_unit,
+        comparable.value_base,
+        comparable.conflict_key
+    from scoped_facts
+    inner join comparable on scoped_facts.fact_row = comparable.fact_row
 ),
 
 ordered as (
@@ -163,7 +205,10 @@ conflicts as (
             mine.conflict_key = theirs.conflict_key
             and mine.article_id != theirs.article_id
     inner join conflict_tolerances on mine.metric = conflict_tolerances.metric
-    where abs(mine.value_base / nullif(theirs.value_base, 0) - 1) > conflict_tolerances.tolerance
+    where
+        mine.conflict_key is not null
+        and theirs.conflict_key is not null
+        and abs(mine.value_base / nullif(theirs.value_base, 0) - 1) > conflict_tolerances.tolerance
     qualify row_number() over (partition by mine.fact_id order by theirs.article_id) = 1
 ),
 

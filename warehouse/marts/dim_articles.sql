@@ -1,5 +1,10 @@
 -- dim_articles: one row per article; documents that differ only in CMS debris are one article.
+-- Table mart_scope (a temporary table of warehouse.models) holds the documents whose rows are built.
 with
+
+scope as (
+    select doc_id from mart_scope
+),
 
 sources as (
     select * from raw.sources
@@ -12,10 +17,12 @@ documents as (
 
 stg_articles as (
     select * from staging.stg_articles
+    where doc_id in (select scope.doc_id from scope)
 ),
 
 extractions as (
     select * from staging.stg_extractions
+    where doc_id in (select scope.doc_id from scope)
 ),
 
 current_documents as (

@@ -1,12 +1,19 @@
 -- fct_document_refs: one row per mention of a numbered legal or Party document.
+-- Table mart_scope (a temporary table of warehouse.models) holds the documents whose rows are built.
 with
+
+scope as (
+    select doc_id from mart_scope
+),
 
 refs as (
     select * from staging.stg_document_refs
+    where doc_id in (select scope.doc_id from scope)
 ),
 
 sentences as (
     select * from staging.stg_sentences
+    where doc_id in (select scope.doc_id from scope)
 ),
 
 articles as (

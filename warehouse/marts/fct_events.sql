@@ -1,12 +1,19 @@
 -- fct_events: one row per dated meeting, seminar or conference mention.
+-- Table mart_scope (a temporary table of warehouse.models) holds the documents whose rows are built.
 with
+
+scope as (
+    select doc_id from mart_scope
+),
 
 events as (
     select * from staging.stg_events
+    where doc_id in (select scope.doc_id from scope)
 ),
 
 sentences as (
     select * from staging.stg_sentences
+    where doc_id in (select scope.doc_id from scope)
 ),
 
 articles as (

@@ -1,12 +1,19 @@
 -- fct_person_roles: one row per mention of a person with a title, as written.
+-- Table mart_scope (a temporary table of warehouse.models) holds the documents whose rows are built.
 with
+
+scope as (
+    select doc_id from mart_scope
+),
 
 mentions as (
     select * from staging.stg_person_mentions
+    where doc_id in (select scope.doc_id from scope)
 ),
 
 sentences as (
     select * from staging.stg_sentences
+    where doc_id in (select scope.doc_id from scope)
 ),
 
 articles as (

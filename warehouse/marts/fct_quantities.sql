@@ -1,12 +1,19 @@
 -- fct_quantities: one row per numeric fact mention, with its span in raw.documents.text.
+-- Table mart_scope (a temporary table of warehouse.models) holds the documents whose rows are built.
 with
+
+scope as (
+    select doc_id from mart_scope
+),
 
 quantities as (
     select * from staging.stg_quantities
+    where doc_id in (select scope.doc_id from scope)
 ),
 
 sentences as (
     select * from staging.stg_sentences
+    where doc_id in (select scope.doc_id from scope)
 ),
 
 articles as (
