@@ -59,13 +59,13 @@ def run_suites(
         f"{sum(len(f) for f in frames.values()):,}",
         "all rows" if scope["scope"] == "all" else f"rows changed since run {scope['previous_run_id']}",
     )
-    results, flags = run_checks(frames, checks, docs_dir)
+    results, flags, data_docs = run_checks(frames, checks, docs_dir)
     del frames
     with db.session(work) as con:
         carried = quality.carried_flags(con, checks, scope["previous_run_id"])
         results = with_carried(results, carried)
         stored = quality.record_results(
-            con, results, pl.concat([flags, carried]), checks, run_id=run_id, checked_at=checked_at
+            con, results, flags, checks, run_id=run_id, checked_at=checked_at, carried=carried
         )
         counts = quality.save_validation(
             con,
@@ -77,6 +77,7 @@ def run_suites(
             flags_carried=carried.height,
         )
         flagged = quality.apply_flags(con, run_id)
+    data_docs.result()
     outcome = {**summarize(results, stored, flagged), **counts, "flags_carried": carried.height}
     logger.info(
         "expectations: %s passed, %s failed; %s rows flagged (%s of %s check rows validated, %s flags carried over)",

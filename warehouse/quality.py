@@ -170,8 +170,9 @@ def check_frames(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
 
 
 def carried_flags(con: duckdb.DuckDBPyConnection, checks: list[Check], previous_run_id: str | None) -> pl.DataFrame:
-    """The previous run's flags of rows not validated again (their outcome cannot have changed)."""
+    """The previous run's flags of rows not validated again, explained: neither outcome nor words can have changed."""
     schema = {c: pl.String for c in ("table_name", "row_key", "expectation", "rule", "severity", "quality_status")}
+    schema |= {"message": pl.String, "suggested_value": pl.Float64, "suggested_unit": pl.String}
     if previous_run_id is None:
         return pl.DataFrame(schema=schema)
     parts = []
@@ -181,7 +182,7 @@ def carried_flags(con: duckdb.DuckDBPyConnection, checks: list[Check], previous_
             con.sql(
                 f"""
                 select flags.table_name, flags.row_key, flags.expectation, flags.rule, flags.severity,
-                    flags.quality_status
+                    flags.quality_status, flags.message, flags.suggested_value, flags.suggested_unit
                 from quality.dq_row_flags as flags
                 where flags.run_id = ? and flags.table_name in (select unnest(?))
                     and flags.row_key in (select cast("{key}" as varchar) from quality.{name} where not to_validate)
@@ -227,8 +228,9 @@ def record_results(
     *,
     run_id: str,
     checked_at: datetime,
+    carried: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Store one run's outcomes and row flags (with their explanations); returns the flags stored."""
+    """Store one run's outcomes and row flags, explained, with the `carried` ones; returns the flags stored."""
     messages = _messages(con, checks, flags)
     explained = (
         flags.join(
@@ -272,6 +274,8 @@ def record_results(
             "suggested_unit",
         )
     )
+    if carried is not None:
+        explained = pl.concat([explained, carried.with_columns(run_id=pl.lit(run_id)).select(explained.columns)])
     stamped = results.with_columns(run_id=pl.lit(run_id), checked_at=pl.lit(checked_at))
     con.register("_results", stamped.to_arrow())
     con.execute("insert into quality.dq_results by name select * from _results")
