@@ -53,7 +53,7 @@ def main() -> None:
         con = db.connect(work)
         t0 = time.perf_counter()
         quality.build_check_tables(con, debris)
-        frames = quality.check_frames(con)
+        frames = quality.check_frames(con, checks)
         steps["build check tables (DuckDB) + to pandas"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         run_checks(frames, checks, None)

@@ -51,7 +51,7 @@ def run_suites(
         scope = quality.scope_validation(
             con, None if validate_all else fingerprint, as_of, [c.name for c in checks if c.uses_check_date]
         )
-        frames = quality.check_frames(con)
+        frames = quality.check_frames(con, checks)
     # DuckDB's connection is closed while Great Expectations works on its pandas copies, so that its
     # buffers (up to the 1 GB limit) are not held beside GX's.
     logger.info(
