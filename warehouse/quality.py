@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 
 import duckdb
@@ -33,18 +32,17 @@ def build_check_tables(
     again, with those of every article holding a fact that can conflict with one of theirs, before or
     after the change: a row depends on no other article. Rows sharing a key are always of one article.
     """
-    _set_variables(con, debris_patterns)
+    con.execute("set variable debris_regex = ?", [debris_regex(debris_patterns)])
+    con.execute(
+        "set variable parts_regex = (select '(?i)' || coalesce(string_agg(pattern, '|'), '$^') "
+        "from reference.parts_markers)"
+    )
     counts = {}
     try:
         if changed_articles is None or not all_exist(con, "quality", CHECK_TABLES):
-            # The debris scan of every body runs on one core (the articles fit one DuckDB row group):
-            # it runs beside chk_quantities, on a second connection to the same database.
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chk-articles") as executor:
-                articles = executor.submit(_build_whole, con.cursor(), "chk_articles", debris_patterns)
-                for name in CHECK_TABLES:
-                    if name != "chk_articles":
-                        _build_whole(con, name)
-                articles.result()
+            _scope(con, "select article_id from marts.dim_articles")
+            for name in CHECK_TABLES:
+                con.execute(f"create or replace table quality.{name} as {_check_rows(name)}")
         else:
             _scope(con, "select unnest(?::varchar[])", [changed_articles])
             # The conflict keys of the changed articles before the change: their rows of the last build.
@@ -75,27 +73,6 @@ def build_check_tables(
         con.execute("drop table if exists check_scope")
         con.execute("drop table if exists changed_keys")
     return counts
-
-
-def _set_variables(con: duckdb.DuckDBPyConnection, debris_patterns: list[str]) -> None:
-    """The patterns the check models read as variables of the connection (compiled once, not per row)."""
-    con.execute("set variable debris_regex = ?", [debris_regex(debris_patterns)])
-    con.execute(
-        "set variable parts_regex = (select '(?i)' || coalesce(string_agg(pattern, '|'), '$^') "
-        "from reference.parts_markers)"
-    )
-
-
-def _build_whole(con: duckdb.DuckDBPyConnection, name: str, debris_patterns: list[str] | None = None) -> None:
-    """Check table `name` built from scratch; with `debris_patterns`, on a connection of its own (closed)."""
-    try:
-        if debris_patterns is not None:
-            _set_variables(con, debris_patterns)
-        _scope(con, "select article_id from marts.dim_articles")
-        con.execute(f"create or replace table quality.{name} as {_check_rows(name)}")
-    finally:
-        if debris_patterns is not None:
-            con.close()
 
 
 def _scope(con: duckdb.DuckDBPyConnection, articles: str, parameters: list | None = None) -> None:
