@@ -115,7 +115,7 @@ def newsfacts_pipeline(
                 logger.info("nothing changed since run %s: marts, quality results and Parquet stay", built_by)
                 summary = {**previous, **run_summary(log, {}, previous["marts"], previous, warehouse, publish_dir)}
                 summary.pop("run_id", None)
-                summary.update(status="completed", published_files=0, unchanged_since=built_by)
+                summary.update(status="completed", published_files=0, unchanged_since=built_by, articles_rebuilt=0)
                 commit_build(work, warehouse, run_id, started_at, summary)
             else:
                 preload_great_expectations()
@@ -138,6 +138,7 @@ def newsfacts_pipeline(
                 )
                 report_quality(quality)
                 summary = run_summary(log, extracted, marts, quality, warehouse, publish_dir)
+                summary["articles_rebuilt"] = "all" if built.changed_articles is None else len(built.changed_articles)
                 summary["inputs_fingerprint"] = fingerprint
                 if quality["blocking"]:
                     summary["status"] = "failed: quality gate"

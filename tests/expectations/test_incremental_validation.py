@@ -118,11 +118,29 @@ def test_after_a_full_refresh_or_a_check_the_next_run_reads_only_what_changed(pr
     from flows.pipeline import newsfacts_check, newsfacts_pipeline
 
     layout = {"source": landing, "warehouse": tmp_path / "w.duckdb", "publish_dir": tmp_path / "published"}
-    newsfacts_pipeline(**layout, full_refresh=True)
+    assert newsfacts_pipeline(**layout, full_refresh=True)["articles_rebuilt"] == "all"
     assert _last_validation(layout["warehouse"])["scope"] == "all"
     newsfacts_check(warehouse=layout["warehouse"])
     assert _last_validation(layout["warehouse"])["scope"] == "all"
     (landing / "005_conflict.txt").write_text(CONFLICTING_ARTICLE, encoding="utf-8")
-    newsfacts_pipeline(**layout)
+    # The check recorded its inputs fingerprint: the marts it rebuilt are built on incrementally.
+    assert newsfacts_pipeline(**layout)["articles_rebuilt"] == 1
     state = _last_validation(layout["warehouse"])
     assert state["scope"] == "changed" and state["rows_validated"] < state["rows_total"] / 4
+
+
+def test_changed_reference_tables_rebuild_every_article(prefect_api, landing, tmp_path, monkeypatch):
+    from flows.pipeline import newsfacts_pipeline
+
+    layout = {"source": landing, "warehouse": tmp_path / "w.duckdb", "publish_dir": tmp_path / "published"}
+    reference = tmp_path / "reference"
+    shutil.copytree(REFERENCE, reference)
+    monkeypatch.setenv("NEWSFACTS_REFERENCE_DIR", str(reference))
+    newsfacts_pipeline(**layout)
+    # Any edit of a reference table (here one more line) can change rows of articles whose documents did not.
+    tolerances = reference / "conflict_tolerances.csv"
+    tolerances.write_text(tolerances.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    (landing / "005_conflict.txt").write_text(CONFLICTING_ARTICLE, encoding="utf-8")
+    summary = newsfacts_pipeline(**layout)
+    assert summary["articles_rebuilt"] == "all"
+    assert _last_validation(layout["warehouse"])["scope"] == "all"

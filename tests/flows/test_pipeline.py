@@ -42,6 +42,7 @@ def test_first_run_fills_every_table(first_run, layout):
     assert first_run["status"] == "completed"
     assert first_run["documents_new"] == 5
     assert first_run["documents_rejected"] == 0
+    assert first_run["articles_rebuilt"] == "all"  # no marts yet: built from scratch
     for mart in MARTS:
         assert first_run["marts"][mart] > 0, mart
     counts = _table(
@@ -109,7 +110,7 @@ def test_second_run_changes_nothing(first_run, layout):
     assert again["documents_unchanged"] == 5
     assert again["documents_new"] == again["documents_changed"] == again["documents_extracted"] == 0
     # Nothing to rebuild, validate or publish: the last run's results stand.
-    assert again["unchanged_since"] and again["published_files"] == 0
+    assert again["unchanged_since"] and again["published_files"] == 0 and again["articles_rebuilt"] == 0
     assert again["marts"] == first_run["marts"]
     after = _table(layout["warehouse"], "select * exclude (quality_note) from marts.fct_quantities order by fact_id")
     assert_frame_equal(before, after)
@@ -125,6 +126,8 @@ def test_changed_file_is_the_only_one_reprocessed(first_run, layout):
     summary = newsfacts_pipeline(**layout)
     assert summary["documents_changed"] == 1
     assert summary["documents_extracted"] == 1
+    # A new content is a new article: the old one's rows go, the new one's come; no other article is rebuilt.
+    assert summary["articles_rebuilt"] == 2
     surfaces = _table(layout["warehouse"], "select surface from marts.fct_quantities")["surface"].to_list()
     assert "3,900 party members" in surfaces and "3,800 party members" not in surfaces
     history = _table(layout["warehouse"], "select count(*) as n from raw.documents")
