@@ -102,6 +102,11 @@ def _delete_all_copies(landing: Path) -> None:
         (landing / name).unlink()
 
 
+def _delete_everything(landing: Path) -> None:
+    for path in landing.iterdir():
+        path.unlink()
+
+
 # Each step changes the landing folder; the articles it changes are new, gone or re-sourced.
 STEPS: list[tuple[str, Callable[[Path], None], int]] = [
     # A new article contradicting an unchanged one: the old article's check rows change, its marts do not.
@@ -116,6 +121,8 @@ STEPS: list[tuple[str, Callable[[Path], None], int]] = [
     # The article keeps the rescrape: its chosen document changes, and so do its fact ids.
     ("the original file of an article goes", _delete_original, 1),
     ("the article's last files go", _delete_all_copies, 1),
+    # An empty landing folder: the four articles left go, and nothing is left to conflict with.
+    ("every file goes", _delete_everything, 4),
 ]
 
 

@@ -206,6 +206,7 @@ conflicts as (
             and mine.article_id != theirs.article_id
     inner join conflict_tolerances on mine.metric = conflict_tolerances.metric
     where
+        -- Implied by the join, but said: DuckDB then drops the facts that cannot conflict before joining.
         mine.conflict_key is not null
         and theirs.conflict_key is not null
         and abs(mine.value_base / nullif(theirs.value_base, 0) - 1) > conflict_tolerances.tolerance
