@@ -53,6 +53,8 @@ def find_places(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         .with_columns(_stripped=pl.col("place").str.replace(_NOT_PLACE_START, ""))
         # "In Thai Binh city" is "Thai Binh city"; an unnamed "The district" stays as written.
         .with_columns(place=pl.when(pl.col("_stripped").str.contains(r"\s")).then("_stripped").otherwise("place"))
+        # "The city" of an article about a city is that city: the article's place, not a local unit.
+        .filter(~pl.col("place").str.contains(r"^(?:[Tt]he|[Tt]his)\s+[Cc]ity$"))
         .with_columns(match_start=pl.col("match_end") - pl.col("place").str.len_chars())
         .with_columns(
             place_id=pl.lit(None, pl.String),

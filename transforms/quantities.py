@@ -7,8 +7,16 @@ import polars as pl
 from transforms.spans import alternation, find_parts, find_spans, with_digits
 from transforms.vocabulary import Vocabulary
 
-# Digits grouped the English way (2,717.5), the Vietnamese way (1.000.000,5) or plain.
-NUMBER = r"\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# Digits grouped the Vietnamese way (2.694,43, 1.000.000), the English way (2,717.5, 1,000,000), one
+# group that could be either (3.200, 1,500: read by the article's habit), a decimal with either mark, plain.
+NUMBER = (
+    r"\d{1,3}(?:\.\d{3})+,\d+|\d{1,3}(?:\.\d{3}){2,}(?-u:\b)|\d{1,3}(?:,\d{3})+\.\d+|\d{1,3}(?:,\d{3}){2,}(?-u:\b)"
+    r"|\d{1,3}[.,]\d{3}(?-u:\b)|\d+[.,]\d+|\d+"
+)
+# Numbers only one convention can write: a decimal comma (14,2 and 2.694,43) or dotted thousands
+# (2.426.561) against a decimal point (0.83) or comma thousands (1,000,000 and 2,717.5).
+_DECIMAL_COMMA_MARKS = r"\d,\d{1,2}(?:[^\d]|$)|\d,\d{4,}|\d\.\d{3},\d|\d(?:\.\d{3}){2,}"
+_DECIMAL_POINT_MARKS = r"\d\.\d{1,2}(?:[^\d]|$)|\d\.\d{4,}|\d,\d{3}\.\d|\d(?:,\d{3}){2,}"
 YEAR_SPAN = r"(?-u:\b)(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?(?-u:\b)"
 # Metric keywords further back than this are about another figure of the sentence.
 CONTEXT_CHARS = 120
@@ -52,12 +60,30 @@ def quantity_pattern(vocab: Vocabulary) -> str:
     )
 
 
-def _parse_number(col: str) -> pl.Expr:
-    text = pl.col(col)
-    vietnamese = text.str.contains(r"^\d{1,3}(?:\.\d{3}){2,}")
+def decimal_habits(sentences: pl.LazyFrame) -> pl.LazyFrame:
+    """Per document, whether it writes a comma for decimals (`decimal_comma`): the portals use both habits."""
+    text = pl.col("sentence")
     return (
-        pl.when(vietnamese)
+        sentences.group_by("doc_id")
+        .agg(
+            _comma=text.str.count_matches(_DECIMAL_COMMA_MARKS).sum(),
+            _point=text.str.count_matches(_DECIMAL_POINT_MARKS).sum(),
+        )
+        .select("doc_id", decimal_comma=pl.col("_comma") > pl.col("_point"))
+    )
+
+
+def _parse_number(col: str, decimal_comma: pl.Expr) -> pl.Expr:
+    text = pl.col(col)
+    dotted_thousands = text.str.contains(r"^\d{1,3}(?:\.\d{3}){2,}$|^\d{1,3}(?:\.\d{3})+,\d+$") | (
+        decimal_comma & text.str.contains(r"^\d{1,3}\.\d{3}$")
+    )
+    comma_decimal = text.str.contains(r"^\d+,(?:\d{1,2}|\d{4,})$") | (decimal_comma & text.str.contains(r"^\d+,\d{3}$"))
+    return (
+        pl.when(dotted_thousands)
         .then(text.str.replace_all(r"\.", "").str.replace(",", "."))
+        .when(comma_decimal)
+        .then(text.str.replace(",", "."))
         .otherwise(text.str.replace_all(",", ""))
         .cast(pl.Float64, strict=False)
     )
@@ -66,11 +92,9 @@ def _parse_number(col: str) -> pl.Expr:
 def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     """Raw numeric mentions with parsed parts; bare numbers (years, dates, codes) are dropped."""
     pattern = quantity_pattern(vocab)
-    parts = find_parts(
-        with_digits(sentences).select("doc_id", "sentence_no", "char_start", "sentence"),
-        "sentence",
-        pattern,
-        match_col="surface",
+    numbered = with_digits(sentences).select("doc_id", "sentence_no", "char_start", "sentence")
+    parts = find_parts(numbered, "sentence", pattern, match_col="surface").join(
+        decimal_habits(numbered), on="doc_id", how="left"
     )
     scales = vocab.table("scale_words").select(
         pl.col("word").str.to_lowercase().alias("_scale_key"),
@@ -139,8 +163,8 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         .join(units.lazy(), on="_unit_key", how="left")
         .join(qualifiers.lazy(), on="_qual_key", how="left")
         .with_columns(
-            _base=_parse_number("_num"),
-            _hi=_parse_number("num_hi"),
+            _base=_parse_number("_num", pl.col("decimal_comma")),
+            _hi=_parse_number("num_hi", pl.col("decimal_comma")),
             _is_year=pl.col("_num").str.contains(r"^\d{4}$")
             & pl.col("_num").cast(pl.Int64, strict=False).is_between(YEAR_MIN, YEAR_MAX)
             & pl.col("_prefix").str.contains(_YEAR_PREPOSITION),
@@ -191,11 +215,37 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     )
 
 
+def _percent_base(vocab: Vocabulary) -> pl.Expr:
+    """What a percentage or a multiple is taken of (`plan`, `previous_period`, `total`), from the words after it."""
+    after = pl.col("sentence").str.slice(pl.col("match_start") + pl.col("surface").str.len_chars(), CONTEXT_CHARS)
+    base = pl.lit(None, pl.String)
+    # Later rows of the table are weaker: apply them first so that the earlier ones win.
+    for pattern, name in reversed(vocab.table("percent_bases").select("pattern", "base").rows()):
+        base = pl.when(after.str.contains("(?i)" + pattern)).then(pl.lit(name)).otherwise(base)
+    # "accounting for 45%", "making up 12%": the share words come before the figure.
+    share_before = pl.col("_context").str.contains(
+        r"(?i)(?:accounting for|accounts? for|accounted for|making up|makes? up|made up|share of|proportion of)"
+        r"(?:\s+(?:about|around|nearly|over|more than|approximately|only|just))?\s*$"
+    ) | pl.col("_context").str.contains(r"(?i)\b(?:economic structure|structure of|proportion of|share of)\b")
+    base = pl.when(base.is_null() & share_before).then(pl.lit("total")).otherwise(base)
+    return pl.when(pl.col("_unit_dim").is_in(["share", "ratio", "share_change"])).then(base)
+
+
 def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
-    """Quantities with `measure` and `metric`: the nearest metric keyword whose dimension fits the unit."""
-    keywords = vocab.table("metric_keywords").join(vocab.table("metrics"), on="metric")
+    """Quantities with `measure`, `metric`, `base` and `per`: the nearest metric keyword whose dimension fits the unit.
+
+    A percentage is read with what it is taken of: of a plan it is `plan_fulfilment`; a change of the
+    economy or a sector is a `growth_rate`, a change of anything else a `yoy_change`; a part of a
+    total is a `rate`.
+    """
+    metrics = vocab.table("metrics")
+    keywords = vocab.table("metric_keywords").join(metrics, on="metric")
     kw_key = keywords.select(
-        pl.col("keyword").str.to_lowercase().alias("_kw_key"), "metric", pl.col("dimension").alias("_metric_dim")
+        pl.col("keyword").str.to_lowercase().alias("_kw_key"),
+        "metric",
+        pl.col("dimension").alias("_metric_dim"),
+        pl.col("refines").alias("_refines"),
+        pl.col("role").fill_null("").alias("_role"),
     )
     unit_dims = vocab.table("units").select("unit", pl.col("dimension").alias("_unit_dim")).unique("unit")
     unit_dims = pl.concat([unit_dims, pl.DataFrame({"unit": ["count"], "_unit_dim": ["count"]})])
@@ -219,9 +269,20 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
         .str.extract(r"(?i)^\s+(?:of|in|for|from)\s+(?:the\s+)?(?:total\s+)?(" + keyword_re[4:] + ")", 1)
     )
     contexts = contexts.with_columns(
-        _probe=pl.concat_str(
-            pl.col("_context"), pl.lit(" "), pl.col("counted").fill_null(""), pl.lit(" "), after.fill_null("")
-        )
+        # A counted noun names what is counted: "302 delegates" of a district congress are not districts.
+        _probe=pl.when((pl.col("unit") == "count") & pl.col("counted").is_not_null())
+        .then(pl.col("counted"))
+        .otherwise(
+            pl.concat_str(
+                pl.col("_context"), pl.lit(" "), pl.col("counted").fill_null(""), pl.lit(" "), after.fill_null("")
+            )
+        ),
+        base=_percent_base(vocab),
+    )
+    fits = (
+        (pl.col("_metric_dim") == pl.col("_unit_dim"))
+        | (pl.col("_unit_dim") == "ratio")
+        | ((pl.col("_unit_dim") == "share_change") & (pl.col("_metric_dim") == "share"))
     )
     hits = (
         find_spans(
@@ -229,21 +290,62 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
         )
         .with_columns(_kw_key=pl.col("_kw").str.to_lowercase().str.replace_all(r"\s+", " "))
         .join(kw_key.lazy(), on="_kw_key")
-        .filter(
-            (pl.col("_metric_dim") == pl.col("_unit_dim"))
-            | (pl.col("_unit_dim") == "ratio")
-            | ((pl.col("_unit_dim") == "count") & (pl.col("metric") == "enterprises"))
-        )
         .sort("match_end")
         .group_by("doc_id", "char_start")
-        .agg(pl.col("metric").last().alias("_kw_metric"), pl.col("_kw").last().alias("_kw_measure"))
+        .agg(
+            # A cue ("domestic", "foreign") only narrows a metric named by another keyword.
+            pl.col("metric").filter(fits & (pl.col("_role") != "cue")).last().alias("_kw_metric"),
+            pl.col("_kw").filter(fits & (pl.col("_role") != "cue")).last().alias("_kw_measure"),
+            # The measure a change verb is about: "GRDP increased by 8 %" is growth, "revenue rose 8 %" is not.
+            pl.col("metric").filter(pl.col("metric") != "yoy_change").last().alias("_changed"),
+            # "FDI projects ... with investment capital of": a narrower metric named anywhere near refines the nearest.
+            pl.col("metric").filter(fits & pl.col("_refines").is_not_null()).last().alias("_refined"),
+            pl.col("_refines").filter(fits & pl.col("_refines").is_not_null()).last().alias("_refined_of"),
+        )
+    )
+    per_of_metric = metrics.select("metric", pl.col("per").alias("_metric_per"))
+    density = metrics.filter(pl.col("per").is_not_null() & (pl.col("dimension") == "persons")).select(
+        pl.col("metric").alias("_per_metric"), pl.col("per").alias("per"), pl.col("dimension").alias("_unit_dim")
+    )
+    keyword_metric = (
+        pl.when(pl.col("unit") == "party_members")
+        .then(pl.lit("party_members"))
+        .when((pl.col("_kw_metric") == "yoy_change") & pl.col("_changed").is_in(["growth_rate", "grdp"]))
+        .then(pl.lit("growth_rate"))
+        .when(pl.col("_kw_metric") == pl.col("_refined_of"))
+        .then(pl.col("_refined"))
+        .otherwise(pl.coalesce("_per_metric", "_kw_metric"))
+    )
+    share_metric = (
+        pl.when(pl.col("base") == "plan")
+        .then(pl.lit("plan_fulfilment"))
+        .when((pl.col("base") == "previous_period") & ~pl.col("_metric").is_in(["growth_rate", "poverty_rate"]))
+        .then(pl.lit("yoy_change"))
+        .when((pl.col("base") == "total") & pl.col("_metric").is_in(["growth_rate", "yoy_change"]))
+        .then(pl.lit("rate"))
+        .when(pl.col("_metric").is_null())
+        .then(pl.lit("rate"))
+        .otherwise(pl.col("_metric"))
     )
     return (
         contexts.join(hits, on=["doc_id", "char_start"], how="left")
+        .join(density.lazy(), on=["per", "_unit_dim"], how="left")
+        .with_columns(_metric=keyword_metric)
         .with_columns(
-            metric=pl.when(pl.col("unit") == "party_members")
-            .then(pl.lit("party_members"))
-            .otherwise(pl.col("_kw_metric").fill_null("other")),
+            metric=pl.when(pl.col("unit") == "percent")
+            .then(share_metric)
+            .otherwise(pl.col("_metric"))
+            .fill_null("other")
+        )
+        # A growth rate or a change is taken of the period before, said or not.
+        .with_columns(
+            base=pl.when(pl.col("base").is_null() & pl.col("metric").is_in(["growth_rate", "yoy_change"]))
+            .then(pl.lit("previous_period"))
+            .otherwise(pl.col("base"))
+        )
+        .join(per_of_metric.lazy(), on="metric", how="left")
+        .with_columns(
+            per=pl.coalesce("per", "_metric_per"),
             measure=pl.coalesce(
                 pl.col("counted"),
                 pl.col("_kw_measure").str.replace_all(r"\s+", " "),
@@ -252,7 +354,20 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
                 pl.when(pl.col("unit") == "persons").then(pl.lit("people")),
             ),
         )
-        .drop("sentence", "_context", "_probe", "_unit_dim", "_kw_metric", "_kw_measure")
+        .drop(
+            "sentence",
+            "_context",
+            "_probe",
+            "_unit_dim",
+            "_kw_metric",
+            "_kw_measure",
+            "_changed",
+            "_refined",
+            "_refined_of",
+            "_per_metric",
+            "_metric",
+            "_metric_per",
+        )
     )
 
 

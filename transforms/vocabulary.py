@@ -22,6 +22,7 @@ REFERENCE_TABLES = (
     "event_kinds",
     "qualifiers",
     "per_words",
+    "percent_bases",
     "places",
 )
 
