@@ -123,7 +123,11 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
                 WARNING,
                 f"a {metric} figure must be stated in a unit of {dimension}",
                 "ExpectColumnValuesToBeInSet",
-                {"column": "unit_dimension", "value_set": [dimension, "ratio"]},
+                # A share changes by percentage points; a multiple fits any metric.
+                {
+                    "column": "unit_dimension",
+                    "value_set": [dimension, "ratio"] + ["share_change"] * (dimension == "share"),
+                },
                 where=(("metric", metric),),
                 message_column="msg_unit",
                 row_status="implausible",
@@ -141,7 +145,7 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
                 row["reason"],
                 "ExpectColumnValuesToBeBetween",
                 {"column": "value_base", "min_value": float(row["min_base"]), "max_value": float(row["max_base"])},
-                where=(("metric", row["metric"]), ("subject_kind", row["subject_kind"])),
+                where=(("metric", row["metric"]), ("subject_kind", row["subject_kind"]), ("is_current", True)),
                 message_column="msg_magnitude",
                 row_status="implausible",
             )
@@ -218,15 +222,34 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
                 row["reason"],
                 "ExpectColumnValuesToBeBetween",
                 {
-                    "column": "density_per_km2",
+                    "column": row["measure"],
                     "min_value": float(row["min_value"]),
                     "max_value": float(row["max_value"]),
                 },
-                message_column="msg_density",
+                message_column=f"msg_{row['measure']}",
                 row_status="implausible",
             )
         )
     checks += [
+        Check(
+            suite,
+            table,
+            key,
+            "no figure exceeds what its subject can hold",
+            "magnitude",
+            WARNING,
+            "bounds per unit dimension and kind of subject (seeds/reference/dimension_ranges.csv) hold whatever "
+            "the metric: no area larger than the country, no more people than the country or the subject has",
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            {
+                "column_A": "dimension_max_base",
+                "column_B": "value_base",
+                "or_equal": True,
+                "ignore_row_if": "either_value_is_missing",
+            },
+            message_column="msg_dimension",
+            row_status="implausible",
+        ),
         Check(
             suite,
             table,

@@ -12,9 +12,13 @@ _LOCAL_UNIT = r"^\s+(?:[Cc]ity|[Tt]own|[Dd]istrict|[Cc]ommune|[Ww]ard)\b"
 # "Di An City", "Quynh Phu District", and unnamed "the district" / "this commune": a figure
 # about them is not about the province.
 _GENERIC_LOCAL = (
-    r"\b(?:\p{Lu}\p{Ll}+\s+){1,3}(?:City|city|Town|town|District|district|Commune|commune|Ward|ward)\b"
+    r"\b(?:\p{Lu}[\p{L}\d'’-]*\s+){1,4}(?:Industrial Parks?|Industrial Zones?|Industrial Clusters?|Economic Zones?"
+    r"|Hi-[Tt]ech Park|High-[Tt]ech Park|Export Processing Zone|IP|EZ)\b"
+    r"|\b(?:\p{Lu}\p{Ll}+\s+){1,3}(?:City|city|Town|town|District|district|Commune|commune|Ward|ward)\b"
     r"|\b(?:[Tt]he|[Tt]his|[Tt]hat|[Ee]ach|[Ee]very)\s+(?:district|commune|ward|town|village|hamlet)\b"
 )
+# A place named this close to the start of a sentence is what the sentence is about.
+SUBJECT_OPENING_CHARS = 12
 # Capitalised words that open a sentence, not a place name ("In Thai Binh city, ...").
 _NOT_PLACE_START = r"^(?:(?:In|At|On|From|To|Of|For|By|With|The|And)\s+)+"
 
@@ -58,7 +62,9 @@ def find_places(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         .with_columns(match_start=pl.col("match_end") - pl.col("place").str.len_chars())
         .with_columns(
             place_id=pl.lit(None, pl.String),
-            place_kind=pl.when(pl.col("place").str.contains(r"(?i)(?:commune|ward|village|hamlet)$"))
+            place_kind=pl.when(pl.col("place").str.contains(r"(?:Park|Zone|Cluster|Parks|Zones|Clusters|IP|EZ)$"))
+            .then(pl.lit("industrial_park"))
+            .when(pl.col("place").str.contains(r"(?i)(?:commune|ward|village|hamlet)$"))
             .then(pl.lit("commune"))
             .otherwise(pl.lit("district")),
         )
@@ -101,7 +107,7 @@ def assign_subjects(
             _clause_start=pl.col("match_start")
             - pl.col("sentence").str.slice(0, pl.col("match_start")).str.replace(r"(?s)^.*[,;:]", "").str.len_chars()
         )
-        .select("doc_id", "char_start", "sentence_no", "match_start", "_clause_start")
+        .select("doc_id", "char_start", "sentence_no", "match_start", "_clause_start", "sentence")
     )
     nearest = (
         clause_start.join(mentions.rename({"match_start": "_ps", "match_end": "_pe"}), on=["doc_id", "sentence_no"])
@@ -114,16 +120,39 @@ def assign_subjects(
             pl.col("place_kind").last().alias("_skind"),
         )
     )
+    # "Vung Tau city, about 120km from ..., covers a total area of": a place that opens the sentence and is
+    # set off by a comma (an apposition follows) is what the sentence is about; "Binh Duong grew, ..." is not.
+    opening = (
+        clause_start.join(mentions.rename({"match_start": "_ps", "match_end": "_pe"}), on=["doc_id", "sentence_no"])
+        .filter(
+            (pl.col("_ps") <= SUBJECT_OPENING_CHARS)
+            & (pl.col("_pe") <= pl.col("match_start"))
+            & (pl.col("sentence").str.slice(pl.col("_pe"), 1) == ",")
+        )
+        .sort("_ps")
+        .group_by("doc_id", "char_start")
+        .agg(
+            pl.col("place").first().alias("_o"),
+            pl.col("place_id").first().alias("_oid"),
+            pl.col("place_kind").first().alias("_okind"),
+        )
+    )
     fallback = articles.select(
         "doc_id", pl.col("place").alias("_a"), pl.col("place_id").alias("_aid"), pl.col("place_kind").alias("_akind")
     )
     return (
         quantities.join(nearest, on=["doc_id", "char_start"], how="left")
+        .join(opening, on=["doc_id", "char_start"], how="left")
         .join(fallback, on="doc_id", how="left")
+        .with_columns(
+            _s=pl.coalesce("_s", "_o"),
+            _sid=pl.when(pl.col("_s").is_not_null()).then(pl.col("_sid")).otherwise(pl.col("_oid")),
+            _skind=pl.when(pl.col("_s").is_not_null()).then(pl.col("_skind")).otherwise(pl.col("_okind")),
+        )
         .with_columns(
             subject=pl.coalesce("_s", "_a"),
             subject_place_id=pl.when(pl.col("_s").is_not_null()).then(pl.col("_sid")).otherwise(pl.col("_aid")),
             subject_kind=pl.when(pl.col("_s").is_not_null()).then(pl.col("_skind")).otherwise(pl.col("_akind")),
         )
-        .drop("_s", "_sid", "_skind", "_a", "_aid", "_akind")
+        .drop("_s", "_sid", "_skind", "_o", "_oid", "_okind", "_a", "_aid", "_akind")
     )

@@ -68,17 +68,26 @@ def decimal_habits(sentences: pl.LazyFrame) -> pl.LazyFrame:
         .agg(
             _comma=text.str.count_matches(_DECIMAL_COMMA_MARKS).sum(),
             _point=text.str.count_matches(_DECIMAL_POINT_MARKS).sum(),
+            _dotted=text.str.count_matches(r"\d(?:\.\d{3}){2,}|\d\.\d{3},\d").sum(),
         )
-        .select("doc_id", decimal_comma=pl.col("_comma") > pl.col("_point"))
+        .select(
+            "doc_id",
+            decimal_comma=pl.col("_comma") > pl.col("_point"),
+            # Only an article that also writes dotted thousands reads "1,500" as 1.5: "14,6 billion" beside
+            # "22,500 hectares" is a decimal comma beside comma thousands.
+            dotted_thousands=pl.col("_dotted") > 0,
+        )
     )
 
 
-def _parse_number(col: str, decimal_comma: pl.Expr) -> pl.Expr:
+def _parse_number(col: str, decimal_comma: pl.Expr, dotted_thousands: pl.Expr) -> pl.Expr:
     text = pl.col(col)
     dotted_thousands = text.str.contains(r"^\d{1,3}(?:\.\d{3}){2,}$|^\d{1,3}(?:\.\d{3})+,\d+$") | (
         decimal_comma & text.str.contains(r"^\d{1,3}\.\d{3}$")
     )
-    comma_decimal = text.str.contains(r"^\d+,(?:\d{1,2}|\d{4,})$") | (decimal_comma & text.str.contains(r"^\d+,\d{3}$"))
+    comma_decimal = text.str.contains(r"^\d+,(?:\d{1,2}|\d{4,})$") | (
+        decimal_comma & dotted_thousands & text.str.contains(r"^\d+,\d{3}$")
+    )
     return (
         pl.when(dotted_thousands)
         .then(text.str.replace_all(r"\.", "").str.replace(",", "."))
@@ -163,8 +172,8 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         .join(units.lazy(), on="_unit_key", how="left")
         .join(qualifiers.lazy(), on="_qual_key", how="left")
         .with_columns(
-            _base=_parse_number("_num", pl.col("decimal_comma")),
-            _hi=_parse_number("num_hi", pl.col("decimal_comma")),
+            _base=_parse_number("_num", pl.col("decimal_comma"), pl.col("dotted_thousands")),
+            _hi=_parse_number("num_hi", pl.col("decimal_comma"), pl.col("dotted_thousands")),
             _is_year=pl.col("_num").str.contains(r"^\d{4}$")
             & pl.col("_num").cast(pl.Int64, strict=False).is_between(YEAR_MIN, YEAR_MAX)
             & pl.col("_prefix").str.contains(_YEAR_PREPOSITION),
@@ -297,20 +306,35 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
             pl.col("metric").filter(fits & (pl.col("_role") != "cue")).last().alias("_kw_metric"),
             pl.col("_kw").filter(fits & (pl.col("_role") != "cue")).last().alias("_kw_measure"),
             # The measure a change verb is about: "GRDP increased by 8 %" is growth, "revenue rose 8 %" is not.
-            pl.col("metric").filter(pl.col("metric") != "yoy_change").last().alias("_changed"),
+            pl.col("metric")
+            .filter((pl.col("metric") != "yoy_change") & (pl.col("_role") != "sector"))
+            .last()
+            .alias("_changed"),
+            # "Agriculture increased by 3 %": a sector named with no other measure is the economy's growth.
+            (pl.col("_role") == "sector").any().alias("_sector"),
             # "FDI projects ... with investment capital of": a narrower metric named anywhere near refines the nearest.
             pl.col("metric").filter(fits & pl.col("_refines").is_not_null()).last().alias("_refined"),
             pl.col("_refines").filter(fits & pl.col("_refines").is_not_null()).last().alias("_refined_of"),
         )
     )
     per_of_metric = metrics.select("metric", pl.col("per").alias("_metric_per"))
+    # "19 sample fields with a total area of", "six industrial parks covering": the area of counted things is
+    # a land use, not the area of a place.
+    things_area = pl.col("_context").str.contains(
+        r"(?i)(?:\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?))\s+(?:[\p{L}-]+\s+){0,3}"
+        r"[\p{L}-]+s\s+(?:with|covering|having|spanning|on)\s+(?:a\s+|an\s+)?(?:total\s+)?(?:combined\s+)?"
+        r"(?:natural\s+|land\s+)?area\b"
+    )
     density = metrics.filter(pl.col("per").is_not_null() & (pl.col("dimension") == "persons")).select(
         pl.col("metric").alias("_per_metric"), pl.col("per").alias("per"), pl.col("dimension").alias("_unit_dim")
     )
     keyword_metric = (
         pl.when(pl.col("unit") == "party_members")
         .then(pl.lit("party_members"))
-        .when((pl.col("_kw_metric") == "yoy_change") & pl.col("_changed").is_in(["growth_rate", "grdp"]))
+        .when(
+            (pl.col("_kw_metric") == "yoy_change")
+            & (pl.col("_changed").is_in(["growth_rate", "grdp"]) | (pl.col("_changed").is_null() & pl.col("_sector")))
+        )
         .then(pl.lit("growth_rate"))
         .when(pl.col("_kw_metric") == pl.col("_refined_of"))
         .then(pl.col("_refined"))
@@ -331,6 +355,11 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
         contexts.join(hits, on=["doc_id", "char_start"], how="left")
         .join(density.lazy(), on=["per", "_unit_dim"], how="left")
         .with_columns(_metric=keyword_metric)
+        .with_columns(
+            _metric=pl.when((pl.col("_metric") == "area") & things_area)
+            .then(pl.lit("land_use_area"))
+            .otherwise(pl.col("_metric"))
+        )
         .with_columns(
             metric=pl.when(pl.col("unit") == "percent")
             .then(share_metric)
@@ -362,6 +391,7 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
             "_kw_metric",
             "_kw_measure",
             "_changed",
+            "_sector",
             "_refined",
             "_refined_of",
             "_per_metric",

@@ -94,6 +94,12 @@ def test_article_places(sentences_of, vocab, text: str, expected: tuple[str, str
             "9 districts",
             ("Hanoi", "hanoi", "city"),
         ),
+        # A place opening the sentence, set off by a comma, is its subject across the apposition.
+        (
+            "Hanoi is big. Thai Binh city, 100km from Hanoi, covers 68 km2.",
+            "68 km2",
+            ("Thai Binh city", None, "district"),
+        ),
         # A local unit is a subject, without a gazetteer id.
         ("Binh Duong grew. The area of Thai Binh city is 68 km2.", "68 km2", ("Thai Binh city", None, "district")),
         # No place at all.

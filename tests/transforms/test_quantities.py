@@ -206,3 +206,67 @@ def test_assign_periods(sentences_of, vocab, text: str, surface: str, period: st
     sentences = sentences_of(text)
     got = assign_periods(find_quantities(sentences, vocab), sentences).collect()
     assert got.filter(pl.col("surface") == surface)["period"].to_list() == [period]
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "value"),
+    [
+        # Vietnamese grouping: dotted thousands and a decimal comma in one number.
+        ("The natural area is 2.694,43 square kilometers.", "2.694,43 square kilometers", 2694.43),
+        # A decimal comma with two digits cannot be English.
+        ("Construction grew by 14,2% this year.", "14,2%", 14.2),
+        # One dotted group is thousands in an article that writes decimal commas elsewhere.
+        ("Growth was 9,8%. GRDP per capita reaches 3.200 USD.", "3.200 USD", 3200.0),
+        # The same group is a decimal point in an article that writes decimal points.
+        ("Growth was 9.85%. Output reached 3.200 tons.", "3.200 tons", 3.2),
+        # Comma thousands stay thousands even beside a decimal comma ("14,6 billion", "22,500 hectares").
+        ("Exports were USD 14,6 billion on 22,500 hectares.", "22,500 hectares", 22500.0),
+        # The Vietnamese currency letter glued to the number.
+        ("Revenue was over VNĐ118.3 billion.", "over VNĐ118.3 billion", 1.183e11),
+        # Area units as the portals abbreviate them.
+        ("The park covers 120 sq.km of land.", "120 sq.km", 120.0),
+    ],
+)
+def test_number_formats(sentences_of, vocab, text: str, surface: str, value: float) -> None:
+    got = _quantities(sentences_of, vocab, text)
+    assert got.filter(pl.col("surface") == surface)["value"].to_list() == [pytest.approx(value)]
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "metric", "base"),
+    [
+        # Of a plan: a fulfilment rate, which may pass 100 %.
+        ("Budget revenue was 106% of the estimate.", "106%", "plan_fulfilment", "plan"),
+        # A change of the economy is growth, said or not against the same period.
+        ("GRDP increased by 8.04% over the same period.", "8.04%", "growth_rate", "previous_period"),
+        # A change of anything else is a year-on-year change.
+        (
+            "Retail sales reached VND 84 billion, up 52.4% over the same period.",
+            "52.4%",
+            "yoy_change",
+            "previous_period",
+        ),
+        # A part of a total.
+        ("Services accounted for 45% of GRDP.", "45%", "rate", "total"),
+        # A narrower cue refines a generic investment keyword.
+        ("FDI projects with total registered capital of 2 billion USD.", "2 billion USD", "fdi", None),
+        (
+            "Domestic projects with total registered capital of 900 billion VND.",
+            "900 billion VND",
+            "domestic_investment",
+            None,
+        ),
+        # The area of counted things is a land use, not the place's area.
+        (
+            "The province has six industrial parks with a total area of 3,500 hectares.",
+            "3,500 hectares",
+            "land_use_area",
+            None,
+        ),
+    ],
+)
+def test_metric_and_base(sentences_of, vocab, text: str, surface: str, metric: str, base: str | None) -> None:
+    sentences = sentences_of(text)
+    got = assign_metrics(find_quantities(sentences, vocab), sentences, vocab).collect()
+    row = got.filter(pl.col("surface") == surface)
+    assert row.select("metric", "base").rows() == [(metric, base)]

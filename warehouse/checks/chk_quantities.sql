@@ -38,6 +38,7 @@ scoped_facts as (
         unit,
         qualifier,
         metric,
+        per,
         subject,
         subject_place_id,
         subject_kind,
@@ -97,6 +98,23 @@ tolerances as (
 
 places as (
     select * from marts.dim_places
+),
+
+dimension_ranges as (
+    select
+        dimension,
+        subject_kind,
+        reason,
+        cast(max_base as double) as max_base
+    from reference.dimension_ranges
+),
+
+derived_ranges as (
+    select
+        measure,
+        cast(min_value as double) as min_value,
+        cast(max_value as double) as max_value
+    from reference.derived_ranges
 ),
 
 conflict_tolerances as (
@@ -175,6 +193,7 @@ based as (
         facts.char_end,
         facts.qualifier,
         facts.metric,
+        facts.per,
         facts.subject,
         facts.subject_place_id,
         facts.subject_kind,
@@ -278,6 +297,8 @@ checked as (
             as ref_value,
         case based.metric when 'area' then places.area_year when 'population' then places.population_year end
             as ref_year,
+        -- The bands are today's (GSO 2022-2023): a figure of 1975 is history, not a typo.
+        coalesce(based.fact_year >= 1990, true) as is_current,
         tolerances.tolerance
         + tolerances.tolerance_per_year
         * abs(based.fact_year - case based.metric when 'area' then places.area_year else places.population_year end)
@@ -287,6 +308,59 @@ checked as (
     left join shares on based.metric = shares.metric and based.unit = 'percent'
     left join places on based.subject_place_id = places.place_id and based.subject_kind in ('province', 'city')
     left join tolerances on based.metric = tolerances.metric
+),
+
+dimension_bounds as (
+    -- The tightest bound on any figure of its unit's dimension for its kind of subject, whatever its metric.
+    select
+        based.fact_id,
+        min(dimension_ranges.max_base) as dimension_max_base,
+        arg_min(dimension_ranges.reason, dimension_ranges.max_base) as dimension_reason
+    from based
+    inner join dimension_ranges
+        on
+            based.unit_dimension = dimension_ranges.dimension
+            and dimension_ranges.subject_kind in ('*', based.subject_kind)
+    group by based.fact_id
+),
+
+per_project as (
+    -- "2,769 FDI projects with total registered capital of US$ 28.4 billion": the capital over the count.
+    select
+        capital.fact_id,
+        projects.surface as projects_surface,
+        capital.value_base / nullif(projects.value, 0) as capital_per_project
+    from checked as capital
+    inner join checked as projects
+        on
+            capital.doc_id = projects.doc_id
+            and capital.sentence_no = projects.sentence_no
+            and capital.char_start > projects.char_end
+            and projects.metric = 'projects'
+            and projects.qualifier = 'exact'
+    where
+        capital.unit_dimension = 'money'
+        and capital.metric in ('fdi', 'investment', 'domestic_investment', 'fdi_disbursed')
+        and capital.per is null
+    qualify row_number() over (partition by capital.fact_id order by projects.char_end desc) = 1
+),
+
+grdp_per_person as (
+    -- GRDP and population of one subject in one article: their ratio is a GRDP per capita.
+    select
+        grdp.fact_id,
+        population.surface as population_surface,
+        grdp.value_base / nullif(population.value_base, 0) as grdp_per_capita
+    from checked as grdp
+    inner join checked as population
+        on
+            grdp.article_id = population.article_id
+            and grdp.subject = population.subject
+            and population.metric = 'population'
+            and population.unit_dimension = 'persons'
+            and population.value_base between population.min_base and population.max_base
+    where grdp.metric = 'grdp' and grdp.unit_dimension = 'money' and grdp.per is null
+    qualify row_number() over (partition by grdp.fact_id order by population.char_start) = 1
 ),
 
 candidates as (
@@ -332,7 +406,7 @@ densities as (
     select
         population.fact_id,
         area.surface as area_surface,
-        population.value_base / nullif(area.value_base, 0) as density_per_km2
+        population.value_base / nullif(area.value_base, 0) as population_density
     from checked as population
     inner join checked as area
         on
@@ -360,8 +434,11 @@ final as (
         conflicts.conflict_surface,
         totals.parts_sum,
         totals.parts_text,
-        densities.density_per_km2,
+        densities.population_density,
         densities.area_surface,
+        dimension_bounds.dimension_max_base,
+        per_project.capital_per_project,
+        grdp_per_person.grdp_per_capita,
         checked.value_base / nullif(checked.ref_value, 0) as ref_ratio,
         case when checked.ref_tolerance is not null then 1 - checked.ref_tolerance end as ref_ratio_min,
         case when checked.ref_tolerance is not null then 1 + checked.ref_tolerance end as ref_ratio_max,
@@ -408,8 +485,23 @@ final as (
         ) as msg_conflict,
         format(
             'population {} over area {} is {:,.4g} people per km2, not a possible density',
-            checked.surface, densities.area_surface, densities.density_per_km2
-        ) as msg_density,
+            checked.surface, densities.area_surface, densities.population_density
+        ) as msg_population_density,
+        format(
+            '{} {} = {:.4g} {} is more than any {} of a {} can be: {}',
+            checked.metric, checked.surface, checked.value_base, checked.base_unit, checked.unit_dimension,
+            coalesce(checked.subject_kind, 'place'), dimension_bounds.dimension_reason
+        ) as msg_dimension,
+        format(
+            'capital {} over {} is {:,.4g} VND per project, outside {:,.0f} to {:,.0f} VND',
+            checked.surface, per_project.projects_surface, per_project.capital_per_project,
+            capital_range.min_value, capital_range.max_value
+        ) as msg_capital_per_project,
+        format(
+            'GRDP {} over population {} is {:,.4g} VND per person, outside {:,.0f} to {:,.0f} VND',
+            checked.surface, grdp_per_person.population_surface, grdp_per_person.grdp_per_capita,
+            grdp_range.min_value, grdp_range.max_value
+        ) as msg_grdp_per_capita,
         format(
             'the parts {} add up to {:,.0f}, not to the total {}',
             totals.parts_text, totals.parts_sum, checked.surface
@@ -419,6 +511,11 @@ final as (
     left join conflicts on checked.fact_id = conflicts.fact_id
     left join totals on checked.fact_id = totals.fact_id
     left join densities on checked.fact_id = densities.fact_id
+    left join dimension_bounds on checked.fact_id = dimension_bounds.fact_id
+    left join per_project on checked.fact_id = per_project.fact_id
+    left join grdp_per_person on checked.fact_id = grdp_per_person.fact_id
+    left join derived_ranges as capital_range on capital_range.measure = 'capital_per_project'
+    left join derived_ranges as grdp_range on grdp_range.measure = 'grdp_per_capita'
 )
 
 select * from final

@@ -32,6 +32,7 @@ final as (
         quantities.value_high,
         quantities.unit,
         quantities.per,
+        quantities.base,
         quantities.measure,
         quantities.metric,
         quantities.subject,

@@ -9,6 +9,7 @@ create table if not exists staging.stg_quantities (
     value_high double,
     unit varchar not null,
     per varchar,
+    base varchar,
     qualifier varchar not null,
     metric varchar not null,
     measure varchar,
@@ -17,3 +18,6 @@ create table if not exists staging.stg_quantities (
     subject_place_id varchar,
     subject_kind varchar
 );
+
+-- Warehouses built before `base` existed gain it; their documents are extracted again (EXTRACTOR_VERSION).
+alter table staging.stg_quantities add column if not exists base varchar;

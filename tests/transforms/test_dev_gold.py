@@ -1,0 +1,63 @@
+"""The dev-corpus gold lists point at real text, and the extractor holds its measured scores on them."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import accuracy
+
+CORPUS = accuracy.corpus_dir()
+pytestmark = pytest.mark.skipif(
+    not (CORPUS / "texts").is_dir(),
+    reason=f"dev corpus absent at {CORPUS} (set NEWSFACTS_DEV_CORPUS to its folder)",
+)
+# Floors a little under the figures measured at this commit (README "Accuracy"): a drop fails, taste does not.
+FLOORS = {
+    "dev": {
+        "quantities_f1": 0.92,
+        "metric_accuracy": 0.74,
+        "subject_accuracy": 0.86,
+        "people_f1": 0.85,
+        "document_refs_f1": 0.95,
+    },
+    "held": {
+        "quantities_f1": 0.80,
+        "metric_accuracy": 0.60,
+        "subject_accuracy": 0.75,
+        "people_f1": 0.50,
+        "document_refs_f1": 0.60,
+    },
+}
+
+
+@pytest.mark.parametrize("kind", ["quantities", "document_refs"])
+@pytest.mark.parametrize("set_name", ["dev", "held"])
+def test_gold_offsets_cut_the_surface_out_of_the_text(set_name: str, kind: str) -> None:
+    rows = accuracy.read_gold(kind, set_name)
+    assert rows, f"no {kind} gold for {set_name}"
+    texts = accuracy.read_texts(CORPUS, accuracy.SETS[set_name])
+    bad = [r for r in rows if texts[r["doc"]][int(r["char_start"]) : int(r["char_end"])] != r["surface"]]
+    assert not bad, bad[:5]
+
+
+def test_gold_uses_the_metric_vocabulary() -> None:
+    import polars as pl
+
+    metrics = set(pl.read_csv(accuracy.ROOT / "seeds" / "reference" / "metrics.csv")["metric"])
+    rows = accuracy.read_gold("quantities", "dev") + accuracy.read_gold("quantities", "held")
+    assert {r["metric"] for r in rows} <= metrics
+
+
+@pytest.mark.parametrize("set_name", ["dev", "held"])
+def test_extraction_scores_hold(set_name: str) -> None:
+    figures = accuracy.score_set(set_name, CORPUS).figures()
+    low = {k: (figures[k], floor) for k, floor in FLOORS[set_name].items() if figures[k] < floor}
+    assert not low, f"scores under their floors (got, floor): {low}"
+
+
+def test_planted_recipes_apply_to_the_texts(tmp_path) -> None:
+    plants = accuracy.read_plants()
+    assert {p.rule for p in plants} >= {"magnitude", "shares", "derived"}
+    accuracy.plant(CORPUS, accuracy.SETS["dev"], tmp_path, plants)
+    for p in plants:
+        assert p.surface in (tmp_path / f"{p.doc}.txt").read_text(encoding="utf-8")
