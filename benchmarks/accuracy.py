@@ -314,7 +314,8 @@ def read_flags(warehouse: Path) -> pl.DataFrame:
         return con.sql(
             """
             select
-                replace(a.source_path, '.txt', '') as doc, q.surface, q.metric, q.subject, q.quality_status,
+                replace(a.source_path, '.txt', '') as doc, q.char_start, q.char_end, q.surface, q.metric, q.subject,
+                q.quality_status,
                 q.quality_note, q.suggested_value, q.suggested_unit,
                 (select string_agg(distinct f.rule, ',') from quality.dq_row_flags f
                  where f.row_key = q.fact_id and f.table_name = 'fct_quantities') as rules
@@ -348,6 +349,7 @@ class FlagReport:
     set_name: str
     documents: int
     false_flags: list[dict]
+    source_errors_flagged: int
     plants: int
     caught: list[dict]
     missed: list[dict]
@@ -356,18 +358,25 @@ class FlagReport:
         return {
             "false_flags": len(self.false_flags),
             "false_flags_per_20_articles": round(20 * len(self.false_flags) / self.documents, 2),
+            "source_errors_flagged": self.source_errors_flagged,
             "planted": self.plants,
             "planted_caught": len(self.caught),
         }
 
 
-def source_errors(set_name: str) -> set[tuple[str, str]]:
-    """Gold facts whose note says the source itself is wrong: flagging them is right."""
-    return {
-        (r["doc"], r["surface"])
+def source_errors(set_name: str) -> list[tuple[str, int, int]]:
+    """Spans of gold facts whose note says the source itself is wrong: flagging them is right."""
+    return [
+        (r["doc"], int(r["char_start"]), int(r["char_end"]))
         for r in read_gold("quantities", set_name)
         if "source error" in r.get("note", "").lower()
-    }
+    ]
+
+
+def _is_source_error(flag: dict, known: list[tuple[str, int, int]]) -> bool:
+    return any(
+        doc == flag["doc"] and start < flag["char_end"] and flag["char_start"] < end for doc, start, end in known
+    )
 
 
 def score_flags(
@@ -380,7 +389,8 @@ def score_flags(
     plant(corpus, docs, clean_landing, [])
     clean = read_flags(build(clean_landing, clean_landing.parent))
     known = source_errors(set_name)
-    false_flags = [r for r in clean.iter_rows(named=True) if (r["doc"], r["surface"]) not in known]
+    false_flags = [r for r in clean.iter_rows(named=True) if not _is_source_error(r, known)]
+    right_flags = clean.height - len(false_flags)
     plants = [p for p in read_plants() if p.doc in docs]
     planted_landing = workdir / f"{set_name}-planted" / "landing"
     plant(corpus, docs, planted_landing, plants)
@@ -397,7 +407,7 @@ def score_flags(
             (caught if suggestion_ok else missed).append(entry | {"suggestion_ok": suggestion_ok})
         else:
             missed.append(entry | {"flags": rows.to_dicts()})
-    return FlagReport(set_name, len(docs), false_flags, len(plants), caught, missed)
+    return FlagReport(set_name, len(docs), false_flags, right_flags, len(plants), caught, missed)
 
 
 def main(argv: list[str] | None = None) -> int:
