@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 BIN = Path(sys.executable).parent
+FLOW = "newsfacts-pipeline"
 # Cold starts take 15-30 s on a quiet 2-core machine; other test sessions may share it.
 SERVER_START_S = 180
 
@@ -120,7 +121,8 @@ def prefect_server(root: Path) -> Iterator[str]:
     with log.open("w") as out:
         proc = subprocess.Popen(
             [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=clean_env(root / "server-home"),
+            # The UI asks the port the server starts on, not the default 4200.
+            env=clean_env(root / "server-home", PREFECT_UI_API_URL=api_url),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -132,3 +134,59 @@ def prefect_server(root: Path) -> Iterator[str]:
         yield api_url
     finally:
         stop_group(proc)
+
+
+def tracebacks(log: Path) -> list[str]:
+    """Every traceback in a server log, each with the lines around it."""
+    lines = log.read_text(errors="replace").splitlines()
+    return ["\n".join(lines[max(0, i - 2) : i + 20]) for i, line in enumerate(lines) if "Traceback" in line]
+
+
+def delete_pipeline_deployments(api_url: str) -> None:
+    """Remove every deployment of the pipeline flow (the server deletes their scheduled runs with them)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+        for deployment in client.read_deployments(flow_filter=FlowFilter(name=FlowFilterName(any_=[FLOW]))):
+            client.delete_deployment(deployment.id)
+
+
+def newsfacts_env(root: Path, name: str, api_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a newsfacts or Prefect process on the server, with every newsfacts path under root."""
+    return clean_env(
+        root / f"{name}-home",
+        PREFECT_API_URL=api_url,
+        NEWSFACTS_SOURCE=str(root / "landing"),
+        NEWSFACTS_WAREHOUSE=str(root / "warehouse" / "newsfacts.duckdb"),
+        NEWSFACTS_PUBLISH_DIR=str(root / "published"),
+        NEWSFACTS_DATA_DOCS_DIR=str(root / "data_docs"),
+        **extra,
+    )
+
+
+def start(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> subprocess.Popen:
+    """A long-running command in its own session, its output in log."""
+    with log.open("w") as out:
+        return subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def start_serve(root: Path, api_url: str, name: str, *args: str, **extra: str) -> tuple[subprocess.Popen, Path]:
+    """`newsfacts serve` against the server, with all newsfacts paths under root."""
+    # Picks up due runs within 2 s instead of 10.
+    env = newsfacts_env(root, name, api_url, PREFECT_RUNNER_POLL_FREQUENCY="2", **extra)
+    log = root / f"{name}.log"
+    return start([str(BIN / "newsfacts"), "serve", *args], env, log, root), log
+
+
+def read_deployment(name: str):
+    """A deployment of the pipeline flow, or None while it is not registered."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            return client.read_deployment_by_name(f"{FLOW}/{name}")
+        except ObjectNotFound:
+            return None

@@ -6,58 +6,33 @@ import re
 import shutil
 import subprocess
 import time
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterId,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
 from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.sorting import FlowRunSort
 from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
 
 from flows.deployments import MANUAL, REINGEST, ServeError, SwitchState, build_deployments, require_server
 from flows.settings import Settings
-from tests.flows.processes import BIN, clean_env, stop_group, tail, wait_for
+from tests.flows.processes import read_deployment, start_serve, stop_group, tail, tracebacks, wait_for
 from warehouse.readonly import run_query
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "raw"
-FLOW = "newsfacts-pipeline"
 RUN_S = 300
-
-
-def start_serve(tmp_path: Path, api_url: str, name: str, *args: str) -> tuple[subprocess.Popen, Path]:
-    """`newsfacts serve` against the server, with all newsfacts paths under tmp_path."""
-    log = tmp_path / f"{name}.log"
-    env = clean_env(
-        tmp_path / f"{name}-home",
-        PREFECT_API_URL=api_url,
-        # Picks up triggered runs within 2 s instead of 10.
-        PREFECT_RUNNER_POLL_FREQUENCY="2",
-        NEWSFACTS_SOURCE=str(tmp_path / "landing"),
-        NEWSFACTS_WAREHOUSE=str(tmp_path / "warehouse" / "newsfacts.duckdb"),
-        NEWSFACTS_PUBLISH_DIR=str(tmp_path / "published"),
-        NEWSFACTS_DATA_DOCS_DIR=str(tmp_path / "data_docs"),
-    )
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [str(BIN / "newsfacts"), "serve", *args],
-            env=env,
-            cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return proc, log
-
-
-def read_deployment(name: str):
-    """A deployment of the pipeline flow, or None while it is not registered."""
-    from prefect.exceptions import ObjectNotFound
-
-    with get_client(sync_client=True) as client:
-        try:
-            return client.read_deployment_by_name(f"{FLOW}/{name}")
-        except ObjectNotFound:
-            return None
+HO_CHI_MINH = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def redeployed_with(cron: str):
@@ -81,6 +56,26 @@ def trigger_and_wait(deployment_id: UUID, proc: subprocess.Popen, log: Path, **p
     state = wait_for(f"flow run {run.id}", finished, RUN_S, proc, log)
     assert state.type == StateType.COMPLETED, f"{state.type}: {state.message}\n{tail(log)}"
     return run.id
+
+
+def next_six_am(after: datetime, count: int) -> list[datetime]:
+    """The next `count` 06:00 of Ho Chi Minh City after a moment, in UTC."""
+    day = after.astimezone(HO_CHI_MINH).date()
+    times = (datetime.combine(day + timedelta(days=n), clock(6), HO_CHI_MINH) for n in range(count + 1))
+    return [t.astimezone(UTC) for t in times if t > after][:count]
+
+
+def scheduled_runs(deployment_id: UUID, at_least: int):
+    """The runs in state Scheduled of a deployment, by expected start, once there are `at_least`."""
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
+            ),
+            sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+        )
+    return runs if len(runs) >= at_least else None
 
 
 def changed_copy(text: str) -> str:
@@ -143,7 +138,9 @@ def test_serve_refuses_to_start_without_a_server() -> None:
 
 
 @pytest.mark.slow
-def test_serve_registers_deployments_and_runs_only_new_documents(tmp_path: Path, prefect_server: str) -> None:
+def test_serve_registers_deployments_and_runs_only_new_documents(
+    tmp_path: Path, prefect_server: str, server_log: Path, no_deployments: None
+) -> None:
     landing = tmp_path / "landing"
     landing.mkdir()
     for seed in sorted(SEEDS.glob("*.txt")):
@@ -158,6 +155,16 @@ def test_serve_registers_deployments_and_runs_only_new_documents(tmp_path: Path,
             reingest = wait_for("reingest deployment", lambda: read_deployment("reingest"), 120, serve, log)
             manual = wait_for("manual deployment", lambda: read_deployment("manual"), 120, serve, log)
             timings["deployments registered"] = time.monotonic() - started
+            registered_at = datetime.now(UTC)
+
+            # The server's scheduler, not serve, creates the runs: they exist only if it works.
+            started = time.monotonic()
+            runs = wait_for("scheduled runs of reingest", lambda: scheduled_runs(reingest.id, 3), 120, serve, log)
+            timings["runs scheduled"] = time.monotonic() - started
+            expected = next_six_am(registered_at, 3)
+            assert [r.expected_start_time for r in runs[:3]] == expected
+            assert all(r.auto_scheduled for r in runs)
+            print("scheduled runs of reingest at " + ", ".join(f"{t:%Y-%m-%d %H:%M} UTC" for t in expected))
 
             assert [(s.schedule.cron, s.schedule.timezone, s.active) for s in reingest.schedules] == [
                 ("0 6 * * *", "Asia/Ho_Chi_Minh", True)
@@ -221,4 +228,5 @@ def test_serve_registers_deployments_and_runs_only_new_documents(tmp_path: Path,
         ]
         # Stopping serve pauses nothing: the manual deployment was never paused by the user.
         assert not read_deployment("manual").paused
+    assert tracebacks(server_log) == []
     print("timings: " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()))
