@@ -14,6 +14,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from expectations.runner import preload as preload_great_expectations
 from flows.build import build_marts, last_completed_run, load_reference
+from flows.failures import report_failure
 from flows.ingest import ingest_landing
 from flows.publish import publish_marts
 from flows.settings import Settings
@@ -76,7 +77,7 @@ def _workers(settings: Settings) -> int:
     return settings.dask_workers if settings.task_runner == "dask" else settings.extract_threads
 
 
-@flow(name="newsfacts-pipeline", log_prints=False)
+@flow(name="newsfacts-pipeline", log_prints=False, on_failure=[report_failure], on_crashed=[report_failure])
 def newsfacts_pipeline(
     source: Path | None = None,
     full_refresh: bool = False,
