@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.embedded_api import prefect_api
+from flows.embedded_api import prefect_api, where_to_see
 from flows.settings import Settings, configure_prefect
 
 app = typer.Typer(help="newsfacts: news article texts to a validated facts warehouse.", no_args_is_help=True)
@@ -65,19 +65,27 @@ def run(
             _fail(f"Prefect's API did not start: {type(exc).__name__}: {exc}")
         if url:
             console.print(f"temporary Prefect server on {url} (stopped at the end of the run)")
+        state, failure = None, None
         try:
             with console.status("running the pipeline..."):
-                summary = newsfacts_pipeline(
+                state = newsfacts_pipeline(
                     source=source,
                     full_refresh=full_refresh,
                     publish_only_ok=only_ok or None,
                     warehouse=warehouse,
                     publish_dir=publish_dir,
+                    return_state=True,
                 )
+                summary = state.result()
         except (QualityGateFailed, WarehouseError, PublishError, FileNotFoundError) as exc:
-            _fail(str(exc))
+            failure = str(exc)
         except Exception as exc:
-            _fail(f"the run failed: {type(exc).__name__}: {exc} (the warehouse and published files are unchanged)")
+            failure = f"the run failed: {type(exc).__name__}: {exc} (the warehouse and published files are unchanged)"
+    if url and state is not None:
+        # Said once that server has stopped: where the run is, rather than a link to a server that is gone.
+        console.print(where_to_see(state.state_details.flow_run_id), soft_wrap=True)
+    if failure:
+        _fail(failure)
     _print_summary(summary)
 
 

@@ -115,6 +115,7 @@ def prefect_api() -> Iterator[Callable[[], str | None]]:
                 PREFECT_API_URL,
                 PREFECT_SERVER_EPHEMERAL_ENABLED,
                 PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+                PREFECT_UI_URL,
                 temporary_settings,
             )
 
@@ -125,7 +126,9 @@ def prefect_api() -> Iterator[Callable[[], str | None]]:
             # Child processes (Dask workers) read the environment, this process its settings context.
             os.environ["PREFECT_API_URL"] = server.url
             stack.callback(os.environ.pop, "PREFECT_API_URL", None)
-            stack.enter_context(temporary_settings(updates={PREFECT_API_URL: server.url}))
+            # No UI URL: this server has no UI and is gone after the command, so Prefect's "View at" link
+            # would lead nowhere; the command says where to see the run instead (`where_to_see`).
+            stack.enter_context(temporary_settings(updates={PREFECT_API_URL: server.url, PREFECT_UI_URL: ""}))
             # Unwound first: logs and events still queued reach the server before it stops (sent
             # afterwards, Prefect's workers retry for a minute at exit).
             stack.callback(_drain_prefect_workers)
@@ -152,3 +155,14 @@ def _drain_prefect_workers() -> None:
             await pending
 
     run_coro_as_sync(drain())
+
+
+def where_to_see(flow_run_id: object) -> str:
+    """Where a run recorded by the embedded server can be seen once that server has stopped."""
+    from prefect.settings import get_current_settings
+
+    home = get_current_settings().home
+    return (
+        f"the Prefect run {flow_run_id} is kept in {home}: start a server on the same PREFECT_HOME "
+        f"(`PREFECT_HOME={home} prefect server start`) and open http://127.0.0.1:4200/runs/flow-run/{flow_run_id}"
+    )

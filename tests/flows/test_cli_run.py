@@ -3,6 +3,7 @@
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 
 import httpx
@@ -37,6 +38,16 @@ def test_newsfacts_run_starts_its_own_prefect_api_and_publishes(tmp_path):
     assert "Beginning flow run" in output and "newsfacts-pipeline" in output
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{url.group(1)}/health", timeout=2)
+    # No link to that server (it has no UI and is gone); where the run is kept instead, after it stopped.
+    assert "View at" not in output and f"{url.group(1).removesuffix('/api')}/runs" not in output
+    home = tmp_path / "prefect"
+    kept = re.search(rf"the Prefect run ([0-9a-f-]{{36}}) is kept in {home}: start a server on the same", output)
+    assert kept, output
+    assert f"`PREFECT_HOME={home} prefect server start`" in output
+    # And it is there: the database `prefect server start` on that PREFECT_HOME reads.
+    with sqlite3.connect(home / "prefect.db") as con:
+        rows = con.execute("select state_type from flow_run where id = ?", [kept.group(1)]).fetchall()
+    assert rows == [("COMPLETED",)]
 
 
 def test_prefect_api_url_set_means_no_server_is_started(tmp_path, monkeypatch):

@@ -69,9 +69,9 @@ def test_the_documented_failure_automation_is_accepted(tmp_path: Path, prefect_s
 
     env = newsfacts_env(tmp_path, "cli", prefect_server)
     with temporary_settings(updates={PREFECT_API_URL: prefect_server}):
-        block_id = SlackWebhook(url="https://hooks.slack.invalid/services/T0/B0/X").save(
-            "newsfacts-alerts", overwrite=True
-        )
+        block_id = SlackWebhook(
+            url="https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+        ).save("newsfacts-alerts", overwrite=True)
     # The steps docs/operations.md gives: the block's id into the committed automation, then create it.
     spec = tmp_path / "automation.yaml"
     spec.write_text((ROOT / "docs" / "failed-runs-automation.yaml").read_text().replace("BLOCK_ID", str(block_id)))
