@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
+from text_to_num import find_numbers
 
 from transforms.spans import alternation, find_parts, find_spans, with_digits
 from transforms.vocabulary import Vocabulary
@@ -20,9 +23,18 @@ _DECIMAL_POINT_MARKS = r"\d\.\d{1,2}(?:[^\d]|$)|\d\.\d{4,}|\d,\d{3}\.\d|\d(?:,\d
 YEAR_SPAN = r"(?-u:\b)(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?(?-u:\b)"
 # Metric keywords further back than this are about another figure of the sentence.
 CONTEXT_CHARS = 120
+# Figures of one unit this close together are items of one list ("45 percent; industry 16.7 percent").
+LIST_GAP_CHARS = 40
 # A plain integer in this span after "in", "by"... is a year, not a count ("in 2022 enterprises").
 YEAR_MIN, YEAR_MAX = 1900, 2100
 _YEAR_PREPOSITION = r"(?i)\b(?:in|by|since|from|of|until|to|after|before|during|end of)\s*$"
+# A cheap filter for sentences that may hold a number in words; text2num decides which words are numbers.
+_NUMBER_WORD_HINT = (
+    r"(?i)\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty|hundred|thousand)\b"
+)
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+# A scale word alone is a digit number's ("2.6 million"), not a number of its own.
+_SCALE_ONLY = {"hundred", "thousand", "million", "billion", "trillion"}
 # Words ending in "s" that are not plural nouns, masked when looking for the counted noun.
 _NOT_PLURAL = (
     r"\b(grassroot|variou|numerou|seriou|famou|previou|busines|thi|it|alway|toward|acros|plu|"
@@ -98,12 +110,86 @@ def _parse_number(col: str, decimal_comma: pl.Expr, dotted_thousands: pl.Expr) -
     )
 
 
+class _Token:
+    """A word or a punctuation mark of a sentence, as text2num's `find_numbers` reads tokens."""
+
+    def __init__(self, match: re.Match[str]) -> None:
+        self.start, self.end, self._text = match.start(), match.end(), match.group()
+
+    def text(self) -> str:
+        return self._text
+
+    def nt_separated(self, previous: _Token) -> bool:
+        return False
+
+    def not_a_number_part(self) -> bool:
+        return False
+
+
+def mask_number_words(sentence: str) -> dict:
+    """The sentence with each number written in words replaced by as many 9s, and those words' spans and values.
+
+    text2num finds the numbers ("Twenty-six", "one hundred and five"); a mask of the same length lets the
+    digit pattern read the unit or counted noun after them with the offsets of the original text.
+    """
+    tokens = [_Token(m) for m in _TOKEN.finditer(sentence)]
+    masked, spans = sentence, []
+    for found in find_numbers(tokens, "en"):
+        start, end = tokens[found.start].start, tokens[found.end - 1].end
+        words = sentence[start:end]
+        # "2.6 million" is a digit number with a scale word, not a number in words.
+        after_digit = found.start > 0 and tokens[found.start - 1].text()[-1:].isdigit()
+        if found.is_ordinal or after_digit or any(c.isdigit() for c in words) or words.lower() in _SCALE_ONLY:
+            continue
+        masked = masked[:start] + "9" * (end - start) + masked[end:]
+        spans.append({"start": start, "end": end, "value": float(found.value)})
+    return {"masked": masked, "spans": spans}
+
+
+_MASK_TYPE = pl.Struct(
+    {
+        "masked": pl.String,
+        "spans": pl.List(pl.Struct({"start": pl.Int64, "end": pl.Int64, "value": pl.Float64})),
+    }
+)
+
+
+def _numbers_in_words(sentences: pl.LazyFrame) -> pl.LazyFrame:
+    """Sentences with a digit or a number in words; `sentence` masked, `_original` as written, `_word_spans`."""
+    hinted = pl.col("sentence").str.contains(_NUMBER_WORD_HINT)
+    candidates = sentences.filter(pl.col("sentence").str.contains(r"[0-9]") | hinted)
+    mask = pl.when(hinted).then(pl.col("sentence").map_elements(mask_number_words, return_dtype=_MASK_TYPE))
+    return (
+        candidates.with_columns(_mask=mask)
+        .with_columns(
+            _original=pl.col("sentence"),
+            sentence=pl.coalesce(pl.col("_mask").struct.field("masked"), pl.col("sentence")),
+        )
+        .drop("_mask")
+    )
+
+
+def _word_values(numbered: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per number in words: where it starts in its sentence and its value."""
+    return (
+        numbered.filter(pl.col("_original") != pl.col("sentence"))
+        .select(
+            "doc_id",
+            "sentence_no",
+            pl.col("_original").map_elements(mask_number_words, return_dtype=_MASK_TYPE).struct.field("spans"),
+        )
+        .explode("spans")
+        .unnest("spans")
+        .select("doc_id", "sentence_no", pl.col("start").alias("_num_start"), pl.col("value").alias("_word_value"))
+    )
+
+
 def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     """Raw numeric mentions with parsed parts; bare numbers (years, dates, codes) are dropped."""
     pattern = quantity_pattern(vocab)
-    numbered = with_digits(sentences).select("doc_id", "sentence_no", "char_start", "sentence")
+    numbered = _numbers_in_words(sentences.select("doc_id", "sentence_no", "char_start", "sentence")).cache()
     parts = find_parts(numbered, "sentence", pattern, match_col="surface").join(
-        decimal_habits(numbered), on="doc_id", how="left"
+        decimal_habits(numbered.select("doc_id", pl.col("_original").alias("sentence"))), on="doc_id", how="left"
     )
     scales = vocab.table("scale_words").select(
         pl.col("word").str.to_lowercase().alias("_scale_key"),
@@ -192,7 +278,16 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     )
     # "In 2022 people's incomes rose": a word unit that counts people reads like a counted noun.
     is_measured = pl.col("_unit").is_not_null() & ~(pl.col("_is_year") & (pl.col("_unit_dim") == "persons"))
-    kept = parsed.filter((is_measured | is_counted) & ~pl.col("_in_name"))
+    kept = (
+        parsed.filter((is_measured | is_counted) & ~pl.col("_in_name"))
+        .with_columns(
+            _num_start=pl.col("match_start") + pl.col("surface").str.find(pl.col("_num"), literal=True),
+            # The mask has the length of the words it hides: the surface is cut from the text as written.
+            surface=pl.col("_original").str.slice(pl.col("match_start"), pl.col("surface").str.len_chars()),
+        )
+        .join(_word_values(numbered), on=["doc_id", "sentence_no", "_num_start"], how="left")
+        .with_columns(_base=pl.coalesce("_word_value", "_base"))
+    )
     factor = pl.col("_factor").fill_null(1.0)
     return kept.select(
         "doc_id",
@@ -225,19 +320,30 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
 
 
 def _percent_base(vocab: Vocabulary) -> pl.Expr:
-    """What a percentage or a multiple is taken of (`plan`, `previous_period`, `total`), from the words after it."""
+    """What a percentage or a multiple is taken of (`plan`, `previous_period`, `total`), from the words around it."""
     after = pl.col("sentence").str.slice(pl.col("match_start") + pl.col("surface").str.len_chars(), CONTEXT_CHARS)
+    texts = {"after": after, "before": pl.col("_context")}
     base = pl.lit(None, pl.String)
-    # Later rows of the table are weaker: apply them first so that the earlier ones win.
-    for pattern, name in reversed(vocab.table("percent_bases").select("pattern", "base").rows()):
-        base = pl.when(after.str.contains("(?i)" + pattern)).then(pl.lit(name)).otherwise(base)
-    # "accounting for 45%", "making up 12%": the share words come before the figure.
-    share_before = pl.col("_context").str.contains(
-        r"(?i)(?:accounting for|accounts? for|accounted for|making up|makes? up|made up|share of|proportion of)"
-        r"(?:\s+(?:about|around|nearly|over|more than|approximately|only|just))?\s*$"
-    ) | pl.col("_context").str.contains(r"(?i)\b(?:economic structure|structure of|proportion of|share of)\b")
-    base = pl.when(base.is_null() & share_before).then(pl.lit("total")).otherwise(base)
+    # Earlier rows of the table win: apply the later ones first, the first one last.
+    rows = vocab.table("percent_bases").select("pattern", "base", "position").rows()
+    for pattern, name, position in sorted(reversed(rows), key=lambda row: row[2] == "after"):
+        base = pl.when(texts[position].str.contains("(?i)" + pattern)).then(pl.lit(name)).otherwise(base)
     return pl.when(pl.col("_unit_dim").is_in(["share", "ratio", "share_change"])).then(base)
+
+
+def _inherit_from_list(quantities: pl.LazyFrame) -> pl.LazyFrame:
+    """A figure listed right after another of its unit takes its base and metric when it has no base of its own.
+
+    "agriculture accounting for 45 percent; industry 16.7 percent; and services 38.3 percent".
+    """
+    previous = [pl.col(c).shift(1).over("doc_id", "sentence_no", order_by="char_start") for c in ("base", "metric")]
+    gap = pl.col("char_start") - pl.col("char_end").shift(1).over("doc_id", "sentence_no", order_by="char_start")
+    same_unit = pl.col("unit") == pl.col("unit").shift(1).over("doc_id", "sentence_no", order_by="char_start")
+    inherits = pl.col("base").is_null() & same_unit & (gap <= LIST_GAP_CHARS) & previous[0].is_not_null()
+    return quantities.with_columns(
+        base=pl.when(inherits).then(previous[0]).otherwise(pl.col("base")),
+        metric=pl.when(inherits).then(previous[1]).otherwise(pl.col("metric")),
+    )
 
 
 def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
@@ -275,7 +381,13 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
     after = (
         pl.col("sentence")
         .str.slice(pl.col("match_start") + pl.col("surface").str.len_chars(), CONTEXT_CHARS)
-        .str.extract(r"(?i)^\s+(?:of|in|for|from)\s+(?:the\s+)?(?:total\s+)?(" + keyword_re[4:] + ")", 1)
+        # A currency conversion in brackets and a verb may come between: "(363.9 million USD) in tourism revenue",
+        # "was capital from foreign direct investment".
+        .str.extract(
+            r"(?i)^\)?\s*(?:\([^)]*\)\s*)?(?:(?:was|were|is|are)\s+(?:\p{L}+\s+)?)?(?:of|in|for|from)\s+(?:the\s+)?"
+            r"(?:total\s+)?(" + keyword_re[4:] + ")",
+            1,
+        )
     )
     contexts = contexts.with_columns(
         # A counted noun names what is counted: "302 delegates" of a district congress are not districts.
@@ -343,7 +455,10 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
     share_metric = (
         pl.when(pl.col("base") == "plan")
         .then(pl.lit("plan_fulfilment"))
-        .when((pl.col("base") == "previous_period") & ~pl.col("_metric").is_in(["growth_rate", "poverty_rate"]))
+        .when(
+            (pl.col("base") == "previous_period")
+            & ~pl.col("_metric").is_in(["growth_rate", "poverty_rate"]).fill_null(False)
+        )
         .then(pl.lit("yoy_change"))
         .when((pl.col("base") == "total") & pl.col("_metric").is_in(["growth_rate", "yoy_change"]))
         .then(pl.lit("rate"))
@@ -366,6 +481,7 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
             .otherwise(pl.col("_metric"))
             .fill_null("other")
         )
+        .pipe(_inherit_from_list)
         # A growth rate or a change is taken of the period before, said or not.
         .with_columns(
             base=pl.when(pl.col("base").is_null() & pl.col("metric").is_in(["growth_rate", "yoy_change"]))
