@@ -33,7 +33,9 @@ def person_pattern(vocab: Vocabulary) -> str:
     return (
         rf"(?:(?P<hon>{honorific})\s*)?"
         rf"(?P<name>\b{surname}(?:\s+{_SYLLABLE}){{1,3}})\b"
-        rf"(?:(?P<sep>\s*[-–—,]\s*|\s*\(\s*)(?P<title>{_TITLE})(?P<end>{_TITLE_END}))?"
+        # "Vu Dai Thang elected Secretary of ...": an election or appointment gives the title too.
+        rf"(?:(?P<sep>\s*[-–—,]\s*|\s*\(\s*|\s+(?:was\s+)?(?:re-)?(?:elected|appointed|named)\s+(?:as\s+)?)"
+        rf"(?P<title>{_TITLE})(?P<end>{_TITLE_END}))?"
     )
 
 
@@ -42,7 +44,9 @@ def title_before_pattern(vocab: Vocabulary) -> str:
     keywords = vocab.regex("title_keywords", "keyword")
     surname = vocab.regex("surnames", "surname")
     return (
-        rf"(?P<title>(?:\p{{Lu}}\p{{Ll}}+\s+){{0,4}}{keywords})\s+"
+        # "Deputy Chairman of the provincial People's Committee Nguyen Hong Thanh": the title's "of ..." runs on
+        # up to the name.
+        rf"(?P<title>(?:\p{{Lu}}\p{{Ll}}+\s+){{0,4}}{keywords}(?:\s+of\s+(?:the\s+)?(?:[\p{{L}}'’-]+\s+){{0,6}}?[\p{{L}}'’-]+)?)\s+"
         rf"(?P<name>{surname}(?:\s+{_SYLLABLE}){{1,3}})\b"
     )
 
@@ -70,7 +74,12 @@ def find_people(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
             .otherwise(None)
         )
         .filter(
-            ~pl.col("name").str.contains(rf"\b(?:{_NOT_NAME})\b")
+            # "Ha Long Bay" is a place, "Mr. Le Ngoc Bay, Director ..." a person: an honorific or a title decides.
+            (
+                ~pl.col("name").str.contains(rf"\b(?:{_NOT_NAME})\b")
+                | pl.col("honorific").is_not_null()
+                | pl.col("title").is_not_null()
+            )
             & ~pl.col("name").str.contains(rf"^{places}$")
             & (pl.col("honorific").is_not_null() | pl.col("title").is_not_null())
         )

@@ -20,6 +20,26 @@ SCHEMA = {"honorific": pl.String, "name": pl.String, "title": pl.String, "is_tit
             "Mr. Nguyen Van Loi - Secretary of the Provincial Party Committee said that all went well.",
             [("Mr.", "Nguyen Van Loi", "Secretary of the Provincial Party Committee", False)],
         ),
+        # A title before the name runs on through its "of ..." phrase, lower-case words included.
+        (
+            "It was approved, according to Deputy Chairman of the provincial People's Committee Nguyen Hong Thanh.",
+            [(None, "Nguyen Hong Thanh", "Deputy Chairman of the provincial People's Committee", True)],
+        ),
+        # Elected to a title.
+        (
+            "Vu Dai Thang was elected Secretary of the Provincial Party Committee.",
+            [(None, "Vu Dai Thang", "Secretary of the Provincial Party Committee", False)],
+        ),
+        # A given name that is also a place word ("Bay") is a person when an honorific says so.
+        (
+            "Mr. Le Ngoc Bay, Director of the City Statistical Office, spoke.",
+            [("Mr.", "Le Ngoc Bay", "Director of the City Statistical Office", False)],
+        ),
+        # Surnames of the minority peoples (Ede "Y", Hmong "Mùa").
+        (
+            "Mùa A Sơn, Permanent Deputy Secretary of the Provincial Party Committee, spoke.",
+            [(None, "Mùa A Sơn", "Permanent Deputy Secretary of the Provincial Party Committee", False)],
+        ),
         # Comma-separated titles with a lower-case "member" inside, ended by "spoke".
         (
             "Comrade Ngo Dong Hai, member of the Party Central Committee, Secretary of the Provincial Party Committee"
@@ -99,6 +119,8 @@ def test_find_people(sentences_of, vocab, assert_spans, text: str, expected: lis
         "Mr. Smith visited Ho Chi Minh City Party Committee.",
         # Credits are bylines, not people with roles.
         "Reported by Phuong Chi- Translated by Thanh Tam",
+        # "Ha Long Bay" starts with a surname but names a place.
+        "Tourists visited Ha Long Bay last year.",
         # A title keyword without a name.
         "The Secretary of the Provincial Party Committee spoke.",
     ],

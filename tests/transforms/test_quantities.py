@@ -270,3 +270,26 @@ def test_metric_and_base(sentences_of, vocab, text: str, surface: str, metric: s
     got = assign_metrics(find_quantities(sentences, vocab), sentences, vocab).collect()
     row = got.filter(pl.col("surface") == surface)
     assert row.select("metric", "base").rows() == [(metric, base)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Numbers in words before a counted noun, with the offsets of the words as written.
+        ("Twenty-six projects were licensed.", [("Twenty-six projects", 26.0, "count")]),
+        (
+            "The province has ten IPs and eight industrial clusters.",
+            [("ten IPs", 10.0, "count"), ("eight industrial clusters", 8.0, "count")],
+        ),
+        # With a scale word and a qualifier.
+        ("More than two thousand workers came.", [("More than two thousand workers", 2000.0, "persons")]),
+        # A duration in words is not a fact; "one of them" names no count.
+        ("In two years, one of them grew.", []),
+        # A scale word after digits stays the digits' ("2.6 million"), not a number in words.
+        ("It has 2.6 million people.", [("2.6 million people", 2.6e6, "persons")]),
+    ],
+)
+def test_numbers_in_words(sentences_of, vocab, assert_spans, text: str, expected: list[tuple]) -> None:
+    got = _quantities(sentences_of, vocab, text).sort("char_start")
+    assert got.select("surface", "value", "unit").rows() == expected
+    assert_spans(text, got, "surface")
