@@ -23,6 +23,8 @@ _DECIMAL_POINT_MARKS = r"\d\.\d{1,2}(?:[^\d]|$)|\d\.\d{4,}|\d,\d{3}\.\d|\d(?:,\d
 YEAR_SPAN = r"(?-u:\b)(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?(?-u:\b)"
 # Metric keywords further back than this are about another figure of the sentence.
 CONTEXT_CHARS = 120
+# Investment metrics that say whose money it is.
+REFINED_INVESTMENT = ("fdi", "domestic_investment", "fdi_disbursed")
 # Figures of one unit this close together are items of one list ("45 percent; industry 16.7 percent").
 LIST_GAP_CHARS = 40
 # A plain integer in this span after "in", "by"... is a year, not a count ("in 2022 enterprises").
@@ -331,6 +333,41 @@ def _percent_base(vocab: Vocabulary) -> pl.Expr:
     return pl.when(pl.col("_unit_dim").is_in(["share", "ratio", "share_change"])).then(base)
 
 
+def _refine_from_discourse(quantities: pl.LazyFrame) -> pl.LazyFrame:
+    """Generic figures carry on what the text just said: investment after FDI is FDI, a change after growth is growth.
+
+    "Of this, $5 billion was FDI. It included 126 new projects with registered capital of $750 million": the
+    capital names no investor, the sentence before did. "GRDP increased by 7.06 %; Binh Duong increased by
+    6.84 %": a change naming no measure of its own continues the growth before it.
+    """
+    order = ("doc_id",)
+    refined = pl.col("metric").is_in(REFINED_INVESTMENT)
+    last_refined = pl.when(refined).then(pl.col("metric")).forward_fill().shift(1).over(order, order_by="char_start")
+    last_refined_sentence = (
+        pl.when(refined).then(pl.col("sentence_no")).forward_fill().shift(1).over(order, order_by="char_start")
+    )
+    previous_metric = pl.col("metric").shift(1).over("doc_id", "sentence_no", order_by="char_start")
+    previous_unit = pl.col("unit").shift(1).over("doc_id", "sentence_no", order_by="char_start")
+    carries_investor = (
+        (pl.col("metric") == "investment")
+        & pl.col("_refined").is_null()
+        & (pl.col("sentence_no") - last_refined_sentence <= 1)
+    )
+    carries_growth = (
+        (pl.col("metric") == "yoy_change")
+        & pl.col("_changed").is_null()
+        & (previous_metric == "growth_rate")
+        & (previous_unit == pl.col("unit"))
+    )
+    return quantities.with_columns(
+        metric=pl.when(carries_investor)
+        .then(last_refined)
+        .when(carries_growth)
+        .then(pl.lit("growth_rate"))
+        .otherwise(pl.col("metric"))
+    )
+
+
 def _inherit_from_list(quantities: pl.LazyFrame) -> pl.LazyFrame:
     """A figure listed right after another of its unit takes its base and metric when it has no base of its own.
 
@@ -482,6 +519,7 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
             .fill_null("other")
         )
         .pipe(_inherit_from_list)
+        .pipe(_refine_from_discourse)
         # A growth rate or a change is taken of the period before, said or not.
         .with_columns(
             base=pl.when(pl.col("base").is_null() & pl.col("metric").is_in(["growth_rate", "yoy_change"]))

@@ -256,6 +256,16 @@ def test_number_formats(sentences_of, vocab, text: str, surface: str, value: flo
             "domestic_investment",
             None,
         ),
+        # Capital that names no investor carries on the FDI of the sentence before.
+        (
+            "Of this, $5 billion was capital from foreign direct investment (FDI). It included 126 new projects"
+            " with registered capital of more than $750 million.",
+            "more than $750 million",
+            "fdi",
+            None,
+        ),
+        # A change that names no measure continues the growth listed before it.
+        ("GRDP increased by 7.06%; Binh Duong increased by 6.84%.", "6.84%", "growth_rate", "previous_period"),
         # The area of counted things is a land use, not the place's area.
         (
             "The province has six industrial parks with a total area of 3,500 hectares.",
