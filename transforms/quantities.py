@@ -136,7 +136,8 @@ def mask_number_words(sentence: str) -> dict:
     """
     tokens = [_Token(m) for m in _TOKEN.finditer(sentence)]
     masked, spans = sentence, []
-    for found in find_numbers(tokens, "en"):
+    # "two communes" counts; "one" is left out ("one of the", "one-stop").
+    for found in find_numbers(tokens, "en", threshold=2):
         start, end = tokens[found.start].start, tokens[found.end - 1].end
         words = sentence[start:end]
         # "2.6 million" is a digit number with a scale word, not a number in words.
@@ -276,10 +277,20 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         & ~has_stopword
         & ~pl.col("_is_year")
         # A count is whole unless scaled ("2.6 million people"); "4.0 technology" is not.
-        & (pl.col("_num").str.contains(r"^[\d,]+$") | pl.col("_factor").is_not_null())
+        & (
+            pl.col("_num").str.contains(r"^[\d,]+$")
+            # "3.000 enterprises" in an article that writes dotted thousands.
+            | (pl.col("_num").str.contains(r"^\d{1,3}(?:\.\d{3})+$") & (pl.col("_base") >= 1000))
+            | pl.col("_factor").is_not_null()
+        )
     )
     # "In 2022 people's incomes rose": a word unit that counts people reads like a counted noun.
     is_measured = pl.col("_unit").is_not_null() & ~(pl.col("_is_year") & (pl.col("_unit_dim") == "persons"))
+    # "5m USD" is five million dollars, not five metres: the amount has no unit the pattern knows.
+    million_m = (pl.col("_unit") == "m") & pl.col("sentence").str.slice(pl.col("match_end"), 8).str.contains(
+        r"^\s*(?:USD|VND|US\$|\$|dollars?|dong|EUR)"
+    )
+    is_measured = is_measured & ~million_m
     kept = (
         parsed.filter((is_measured | is_counted) & ~pl.col("_in_name"))
         .with_columns(
