@@ -32,7 +32,7 @@ def extract_documents(docs: pl.LazyFrame, vocab: Vocabulary) -> dict[str, pl.Laz
     quantities = find_quantities(sentences, vocab).cache()
     quantities = assign_metrics(quantities, sentences, vocab).cache()
     quantities = assign_periods(quantities, sentences).cache()
-    quantities = assign_subjects(quantities, mentions, places, sentences)
+    quantities = assign_subjects(quantities, mentions, places, sentences, vocab)
     return {
         "stg_articles": articles,
         "stg_sentences": sentences.select("doc_id", "sentence_no", "line_kind", "char_start", "char_end", "sentence"),

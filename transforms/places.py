@@ -93,7 +93,11 @@ def article_places(mentions: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def assign_subjects(
-    quantities: pl.LazyFrame, mentions: pl.LazyFrame, articles: pl.LazyFrame, sentences: pl.LazyFrame
+    quantities: pl.LazyFrame,
+    mentions: pl.LazyFrame,
+    articles: pl.LazyFrame,
+    sentences: pl.LazyFrame,
+    vocab: Vocabulary,
 ) -> pl.LazyFrame:
     """Quantities with `subject`, `subject_place_id`, `subject_kind`.
 
@@ -140,8 +144,30 @@ def assign_subjects(
     fallback = articles.select(
         "doc_id", pl.col("place").alias("_a"), pl.col("place_id").alias("_aid"), pl.col("place_kind").alias("_akind")
     )
+    regions = vocab.table("regions")
+    region_names = regions["name"].to_list() + [
+        a for aliases in regions["aliases"].drop_nulls() for a in aliases.split("|") if a
+    ]
+    region_re = "(?i)" + alternation(region_names)
+    # "63 provinces and cities", "13 Mekong Delta provinces": a count of provinces belongs to the country or the
+    # region it names, not to the province the article is about.
+    counts_provinces = pl.col("counted").str.contains(r"(?i)\b(?:provinces|localities)\b").fill_null(False)
+    region = pl.col("counted").str.extract(f"({region_re[4:]})", 1)
+    by_scope = (
+        pl.when(counts_provinces & region.is_not_null())
+        .then(pl.struct(_rs=region, _rkind=pl.lit("region")))
+        .when(counts_provinces)
+        .then(pl.struct(_rs=pl.lit("Vietnam"), _rkind=pl.lit("country")))
+    )
     return (
         quantities.join(nearest, on=["doc_id", "char_start"], how="left")
+        .with_columns(_scope=by_scope)
+        .with_columns(
+            _s=pl.coalesce(pl.col("_scope").struct.field("_rs"), "_s"),
+            _sid=pl.when(pl.col("_scope").is_null()).then(pl.col("_sid")),
+            _skind=pl.coalesce(pl.col("_scope").struct.field("_rkind"), "_skind"),
+        )
+        .drop("_scope")
         .join(opening, on=["doc_id", "char_start"], how="left")
         .join(fallback, on="doc_id", how="left")
         .with_columns(

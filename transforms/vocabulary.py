@@ -24,6 +24,7 @@ REFERENCE_TABLES = (
     "per_words",
     "percent_bases",
     "places",
+    "regions",
 )
 
 

@@ -102,6 +102,13 @@ def test_article_places(sentences_of, vocab, text: str, expected: tuple[str, str
         ),
         # A local unit is a subject, without a gazetteer id.
         ("Binh Duong grew. The area of Thai Binh city is 68 km2.", "68 km2", ("Thai Binh city", None, "district")),
+        # A count of provinces is the country's, or the region's it names.
+        ("Binh Duong ranks third of 63 provinces and cities.", "63 provinces", ("Vietnam", None, "country")),
+        (
+            "Kien Giang leads the 13 Mekong Delta provinces and cities.",
+            "13 Mekong Delta provinces",
+            ("Mekong Delta", None, "region"),
+        ),
         # No place at all.
         ("The province has 9 districts.", "9 districts", (None, None, None)),
     ],
@@ -111,7 +118,7 @@ def test_assign_subjects(sentences_of, vocab, text: str, surface: str, subject: 
     mentions = find_places(sentences, vocab)
     quantities = find_quantities(sentences, vocab)
     got = (
-        assign_subjects(quantities, mentions, article_places(mentions), sentences)
+        assign_subjects(quantities, mentions, article_places(mentions), sentences, vocab)
         .filter(pl.col("surface") == surface)
         .select("subject", "subject_place_id", "subject_kind")
         .collect()
