@@ -349,7 +349,7 @@ def _refine_from_discourse(quantities: pl.LazyFrame) -> pl.LazyFrame:
 
     "Of this, $5 billion was FDI. It included 126 new projects with registered capital of $750 million": the
     capital names no investor, the sentence before did. "GRDP increased by 7.06 %; Binh Duong increased by
-    6.84 %": a change naming no measure of its own continues the growth before it.
+    6.84 %": a change naming no measure of its own continues the growth just before it.
     """
     order = ("doc_id",)
     refined = pl.col("metric").is_in(REFINED_INVESTMENT)
@@ -357,8 +357,9 @@ def _refine_from_discourse(quantities: pl.LazyFrame) -> pl.LazyFrame:
     last_refined_sentence = (
         pl.when(refined).then(pl.col("sentence_no")).forward_fill().shift(1).over(order, order_by="char_start")
     )
-    previous_metric = pl.col("metric").shift(1).over("doc_id", "sentence_no", order_by="char_start")
-    previous_unit = pl.col("unit").shift(1).over("doc_id", "sentence_no", order_by="char_start")
+    previous_metric = pl.col("metric").shift(1).over(order, order_by="char_start")
+    previous_unit = pl.col("unit").shift(1).over(order, order_by="char_start")
+    previous_sentence = pl.col("sentence_no").shift(1).over(order, order_by="char_start")
     carries_investor = (
         (pl.col("metric") == "investment")
         & pl.col("_refined").is_null()
@@ -369,6 +370,7 @@ def _refine_from_discourse(quantities: pl.LazyFrame) -> pl.LazyFrame:
         & pl.col("_changed").is_null()
         & (previous_metric == "growth_rate")
         & (previous_unit == pl.col("unit"))
+        & (pl.col("sentence_no") - previous_sentence <= 1)
     )
     return quantities.with_columns(
         metric=pl.when(carries_investor)
@@ -442,8 +444,15 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
         _probe=pl.when((pl.col("unit") == "count") & pl.col("counted").is_not_null())
         .then(pl.col("counted"))
         .otherwise(
+            # The unit names a measure too: "450,000 tonnes" is an output.
             pl.concat_str(
-                pl.col("_context"), pl.lit(" "), pl.col("counted").fill_null(""), pl.lit(" "), after.fill_null("")
+                pl.col("_context"),
+                pl.lit(" "),
+                pl.col("counted").fill_null(""),
+                pl.lit(" "),
+                pl.col("unit"),
+                pl.lit(" "),
+                after.fill_null(""),
             )
         ),
         base=_percent_base(vocab),
@@ -474,6 +483,8 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
             (pl.col("_role") == "sector").any().alias("_sector"),
             # "FDI projects ... with investment capital of": a narrower metric named anywhere near refines the nearest.
             pl.col("metric").filter(fits & pl.col("_refines").is_not_null()).last().alias("_refined"),
+            # "for domestic and foreign investors": both cues say nothing about whose money it is.
+            pl.col("metric").filter(fits & pl.col("_refines").is_not_null()).n_unique().alias("_refinements"),
             pl.col("_refines").filter(fits & pl.col("_refines").is_not_null()).last().alias("_refined_of"),
         )
     )
@@ -496,7 +507,7 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
             & (pl.col("_changed").is_in(["growth_rate", "grdp"]) | (pl.col("_changed").is_null() & pl.col("_sector")))
         )
         .then(pl.lit("growth_rate"))
-        .when(pl.col("_kw_metric") == pl.col("_refined_of"))
+        .when((pl.col("_kw_metric") == pl.col("_refined_of")) & (pl.col("_refinements") == 1))
         .then(pl.col("_refined"))
         .otherwise(pl.coalesce("_per_metric", "_kw_metric"))
     )
@@ -559,6 +570,7 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
             "_sector",
             "_refined",
             "_refined_of",
+            "_refinements",
             "_per_metric",
             "_metric",
             "_metric_per",
