@@ -382,17 +382,26 @@ def _refine_from_discourse(quantities: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _inherit_from_list(quantities: pl.LazyFrame) -> pl.LazyFrame:
-    """A figure listed right after another of its unit takes its base and metric when it has no base of its own.
+    """Figures listed after one with a base take its base and metric when they have no base of their own.
 
     "agriculture accounting for 45 percent; industry 16.7 percent; and services 38.3 percent".
     """
-    previous = [pl.col(c).shift(1).over("doc_id", "sentence_no", order_by="char_start") for c in ("base", "metric")]
-    gap = pl.col("char_start") - pl.col("char_end").shift(1).over("doc_id", "sentence_no", order_by="char_start")
-    same_unit = pl.col("unit") == pl.col("unit").shift(1).over("doc_id", "sentence_no", order_by="char_start")
-    inherits = pl.col("base").is_null() & same_unit & (gap <= LIST_GAP_CHARS) & previous[0].is_not_null()
-    return quantities.with_columns(
-        base=pl.when(inherits).then(previous[0]).otherwise(pl.col("base")),
-        metric=pl.when(inherits).then(previous[1]).otherwise(pl.col("metric")),
+    within = ("doc_id", "sentence_no")
+    gap = pl.col("char_start") - pl.col("char_end").shift(1).over(within, order_by="char_start")
+    same_unit = pl.col("unit") == pl.col("unit").shift(1).over(within, order_by="char_start")
+    # A list runs on while figures of one unit follow closely; a figure with a base of its own heads a new one.
+    starts = ~(same_unit & (gap <= LIST_GAP_CHARS)).fill_null(False) | pl.col("base").is_not_null()
+    run = ("doc_id", "sentence_no", "_run")
+    head_base = pl.col("base").first().over(run, order_by="char_start")
+    head_metric = pl.col("metric").first().over(run, order_by="char_start")
+    inherits = pl.col("base").is_null() & head_base.is_not_null()
+    return (
+        quantities.with_columns(_run=starts.cast(pl.Int32).cum_sum().over(within, order_by="char_start"))
+        .with_columns(
+            base=pl.when(inherits).then(head_base).otherwise(pl.col("base")),
+            metric=pl.when(inherits).then(head_metric).otherwise(pl.col("metric")),
+        )
+        .drop("_run")
     )
 
 
@@ -442,7 +451,7 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
     contexts = contexts.with_columns(
         # A counted noun names what is counted: "302 delegates" of a district congress are not districts.
         _probe=pl.when((pl.col("unit") == "count") & pl.col("counted").is_not_null())
-        .then(pl.col("counted"))
+        .then(pl.concat_str(pl.col("counted"), pl.lit(" "), after.fill_null("")))
         .otherwise(
             # The unit names a measure too: "450,000 tonnes" is an output.
             pl.concat_str(

@@ -256,6 +256,13 @@ def test_number_formats(sentences_of, vocab, text: str, surface: str, value: flo
             "domestic_investment",
             None,
         ),
+        # Every item of a list takes the base of its head, however long the list.
+        (
+            "Agro-forestry-fishery accounting for 45 percent; industry 16.7 percent; and services 38.3 percent.",
+            "38.3 percent",
+            "rate",
+            "total",
+        ),
         # Capital that names no investor carries on the FDI of the sentence before.
         (
             "Of this, $5 billion was capital from foreign direct investment (FDI). It included 126 new projects"
