@@ -40,9 +40,8 @@ def catalog(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = DESCRIBED
         "order by 1, 2, 6",
         [list(schemas), list(schemas)],
     ).fetchall()
-    return pl.DataFrame(
-        [row[:5] for row in tables], schema=["schema", "table", "column", "type", "comment"], orient="row"
-    ).with_columns(pl.col("schema").cast(pl.String))
+    columns = ("schema", "table", "column", "type", "comment")
+    return pl.DataFrame([row[:5] for row in tables], schema=dict.fromkeys(columns, pl.String), orient="row")
 
 
 def described(con: duckdb.DuckDBPyConnection, dictionary: pl.DataFrame | None = None) -> pl.DataFrame:

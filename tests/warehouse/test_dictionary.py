@@ -46,6 +46,14 @@ def test_a_new_column_without_description_is_named(built: duckdb.DuckDBPyConnect
         built.execute("drop table marts.fct_new")
 
 
+def test_comments_are_set_again_on_tables_built_again(built: duckdb.DuckDBPyConnection) -> None:
+    # A mart replaced by a run loses its comments; some tables keep theirs, so comments and nulls mix.
+    built.execute("create or replace table marts.dim_people as select * from marts.dim_people")
+
+    assert dictionary.apply_dictionary(built) == 1 + len(built.execute("describe marts.dim_people").fetchall())
+    assert dictionary.apply_dictionary(built) == 0
+
+
 def test_descriptions_are_comments_of_the_warehouse(built: duckdb.DuckDBPyConnection) -> None:
     comments = dict(
         built.execute(
