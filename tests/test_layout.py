@@ -1,0 +1,52 @@
+"""Import rules between the top-level folders (docs/architecture.md): a layer imports only what it may."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("transforms", "warehouse", "expectations", "flows", "benchmarks")
+# What each package may import of the others (its own modules always).
+ALLOWED = {
+    "transforms": set(),
+    "warehouse": set(),
+    "expectations": set(),
+    "flows": {"transforms", "warehouse", "expectations"},
+    "benchmarks": {"transforms", "warehouse", "expectations", "flows"},
+}
+# Known breaks of the rules, to be removed by the validation layout (issue 15): the module and what it imports.
+KNOWN_EXCEPTIONS = {
+    ("warehouse/reference.py", "transforms"),
+    ("warehouse/quality.py", "expectations"),
+}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names & set(PACKAGES)
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_package_imports_only_what_its_layer_may(package: str) -> None:
+    broken = set()
+    for path in sorted((ROOT / package).rglob("*.py")):
+        module = path.relative_to(ROOT).as_posix()
+        for imported in _imports(path) - {package} - ALLOWED[package]:
+            if (module, imported) not in KNOWN_EXCEPTIONS:
+                broken.add((module, imported))
+    assert not broken, f"imports across layers (module, package): {sorted(broken)}"
+
+
+def test_known_exceptions_still_exist() -> None:
+    # A fixed exception must leave the list, so that it cannot come back unnoticed.
+    for module, imported in KNOWN_EXCEPTIONS:
+        assert imported in _imports(ROOT / module), (module, imported)
