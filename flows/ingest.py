@@ -9,6 +9,7 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.progress import report
 from warehouse import db
 from warehouse.ingest import ingest_landing as load_landing
 
@@ -24,10 +25,15 @@ def ingest_landing(work: Path, source: Path, run_id: str, now: datetime, max_fil
             run_id=run_id,
             now=now,
             max_bytes=max_file_bytes,
-            progress=lambda done, total: logger.info("read %s of %s new or changed files", f"{done:,}", f"{total:,}"),
+            progress=lambda done, total: _progress(logger, done, total),
         )
     counts = dict(log.group_by("status").len().iter_rows())
     logger.info("landing folder %s: %s", source, ", ".join(f"{n:,} {s}" for s, n in sorted(counts.items())) or "empty")
     for row in log.filter(pl.col("status") == "rejected").iter_rows(named=True):
         logger.warning("rejected %s: %s", row["source_path"], row["reason"])
     return log
+
+
+def _progress(logger, done: int, total: int) -> None:
+    logger.info("read %s of %s new or changed files", f"{done:,}", f"{total:,}")
+    report("ingest", done, total)

@@ -9,9 +9,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.progress import report
 from transforms.extract import EXTRACTOR_VERSION, collect_all, extract_documents
 from transforms.vocabulary import Vocabulary
 from warehouse import db, staging
@@ -71,6 +73,8 @@ def transform_documents(
         "%s documents to extract in %s batches (extractor %s)", f"{len(doc_ids):,}", len(batches), EXTRACTOR_VERSION
     )
     totals: dict[str, int] = {"documents": len(doc_ids)}
+    done = {"documents": 0, "bytes": 0}
+    report("extract", 0, len(doc_ids))
     # One connection reads and writes for the whole stage (opening and closing one per batch made
     # DuckDB checkpoint each time). `in_flight` batches are extracted on the task runner's workers
     # while this one loads the oldest, so memory stays bounded whatever the backlog (one batch at a
@@ -78,19 +82,26 @@ def transform_documents(
     with db.session(work) as con:
         pending: deque[tuple] = deque()
         for number, batch in enumerate(batches, start=1):
-            pending.append((extract_batch.submit(fetch_documents(con, batch), vocab), batch, number, len(batches)))
+            docs = fetch_documents(con, batch)
+            size = pc.sum(pc.binary_length(docs.column("text"))).as_py() or 0
+            pending.append((extract_batch.submit(docs, vocab), batch, number, len(batches), size))
             if len(pending) > in_flight:
-                _load(con, pending.popleft(), now, totals)
+                _load(con, pending.popleft(), now, totals, done)
         while pending:
-            _load(con, pending.popleft(), now, totals)
+            _load(con, pending.popleft(), now, totals, done)
     return totals
 
 
-def _load(con: duckdb.DuckDBPyConnection, pending: tuple, now: datetime, totals: dict[str, int]) -> None:
-    future, batch, number, count = pending
+def _load(
+    con: duckdb.DuckDBPyConnection, pending: tuple, now: datetime, totals: dict[str, int], done: dict[str, int]
+) -> None:
+    future, batch, number, count, size = pending
     counts = load_staging(con, future.result(), batch, now)
     for name, rows in counts.items():
         totals[name] = totals.get(name, 0) + rows
+    done["documents"] += len(batch)
+    done["bytes"] += size
+    report("extract", done["documents"], totals["documents"], done["bytes"])
     get_run_logger().info(
         "batch %s of %s: %s documents, %s facts",
         number,
