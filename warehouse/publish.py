@@ -44,9 +44,28 @@ PUBLISHED_MARTS = (
     "fct_person_roles",
     "fct_document_refs",
     "fct_events",
+    "documents",
 )
 # One row per article or per mention in an article: partitioned by the article's province and year.
-PARTITIONED_MARTS = ("dim_articles", "fct_quantities", "fct_person_roles", "fct_document_refs", "fct_events")
+PARTITIONED_MARTS = (
+    "dim_articles",
+    "fct_quantities",
+    "fct_person_roles",
+    "fct_document_refs",
+    "fct_events",
+    "documents",
+)
+# Published tables that are not a mart as such. `documents` holds the text every char_start/char_end counts
+# characters of, so that `substr(text, char_start + 1, char_end - char_start) = surface` holds on the
+# published files alone (joined on doc_id for fct_quantities, on article_id for the other facts).
+SOURCES = {
+    "documents": (
+        "select articles.article_id, documents.doc_id, articles.source_path, documents.text,"
+        " documents.sha256, sha256(documents.text) as text_sha256"
+        " from marts.dim_articles as articles inner join raw.documents as documents"
+        " on articles.doc_id = documents.doc_id"
+    ),
+}
 PARTITIONING = ("province", "year")
 # What DuckDB, Hive, Spark, polars and pyarrow all write and read for a null partition value.
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
@@ -170,11 +189,20 @@ def _previous_publication(publish_dir: Path, previous: str | None) -> _Previous 
     return _Previous(folder, tables) if isinstance(tables, dict) else None
 
 
+def source_query(name: str, only_ok: bool) -> str:
+    """The rows table `name` is published with."""
+    if name in SOURCES:
+        return SOURCES[name]
+    return f"select * from marts.{name}" + (
+        " where quality_status = 'ok'" if only_ok and name == "fct_quantities" else ""
+    )
+
+
 def _write_table(
     con: duckdb.DuckDBPyConnection, name: str, folder: Path, *, only_ok: bool, previous: _Previous | None
 ) -> dict[str, Any]:
     filtered = only_ok and name == "fct_quantities"
-    mart = f"select * from marts.{name}" + (" where quality_status = 'ok'" if filtered else "")
+    mart = source_query(name, only_ok)
     partitioning = list(PARTITIONING) if name in PARTITIONED_MARTS else []
     target = folder / name
     fingerprint = {"content": CONTENT, "writer": WRITER, "only_ok_rows": only_ok, "columns": _columns(con, mart)}
@@ -213,6 +241,7 @@ def _write_table(
         "only_ok_rows": filtered,
         "schema": [{"name": f.name, "type": str(f.type)} for f in pq.read_schema(folder / paths[0])],
         "partitioning": partitioning,
+        "partition_types": _partition_types(con, mart, partitioning),
         "files": [entries[path] for path in paths],
         "partitions": ordered,
         "fingerprint": fingerprint,
@@ -227,6 +256,14 @@ def _keyed(mart: str, columns: str) -> str:
         f"select {columns}, articles.place_id as province, year(articles.published_at) as year"
         f" from ({mart}) as mart left join marts.dim_articles as articles on mart.article_id = articles.article_id"
     )
+
+
+def _partition_types(con: duckdb.DuckDBPyConnection, mart: str, partitioning: list[str]) -> dict[str, str]:
+    """DuckDB type of each partition key, as a reader should declare it (pyarrow cannot infer it from nulls)."""
+    if not partitioning:
+        return {}
+    keyed = f"select {', '.join(partitioning)} from ({_keyed(mart, '1 as one')})"
+    return {column["name"]: column["type"] for column in _columns(con, keyed)}
 
 
 def _columns(con: duckdb.DuckDBPyConnection, query: str) -> list[dict[str, str]]:

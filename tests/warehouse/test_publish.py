@@ -22,7 +22,14 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from warehouse import db
-from warehouse.publish import PARTITIONED_MARTS, PUBLISHED_MARTS, PublishError, publish, read_manifest
+from warehouse.publish import (
+    PARTITIONED_MARTS,
+    PUBLISHED_MARTS,
+    PublishError,
+    publish,
+    read_manifest,
+    source_query,
+)
 
 T0 = datetime(2024, 3, 1, 8, 0)
 NULL = "__HIVE_DEFAULT_PARTITION__"
@@ -44,6 +51,18 @@ def marts(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             ('a6', null, null, 'Neither', 1::bigint)
         ) as t(article_id, place_id, published_at, title, document_count)
     """)
+    # Each article's document: its text is what the facts' offsets count characters of.
+    con.execute("alter table marts.dim_articles add column doc_id varchar default null")
+    con.execute("alter table marts.dim_articles add column source_path varchar default null")
+    con.execute("update marts.dim_articles set doc_id = 'd' || article_id, source_path = article_id || '.txt'")
+    con.execute("""
+        insert into raw.documents
+        select 'd' || article_id, sha256(title), article_id || '.txt', 100, 'utf-8', timestamp '2024-03-01 08:00:00',
+            'run-0', title || ': Tổng vốn đầu tư đạt 1.250 tỷ đồng'
+        from marts.dim_articles
+    """)
+    # A document of no article is not published.
+    con.execute("insert into raw.documents values ('orphan', 'x', 'x.txt', 1, 'utf-8', now(), 'run-0', 'x')")
     con.execute("""
         create table marts.fct_quantities as
         select * from (values
@@ -101,8 +120,7 @@ def _state(folder: Path) -> tuple:
 
 def _expected(con: duckdb.DuckDBPyConnection, name: str, *, only_ok: bool = False) -> pl.DataFrame:
     """The mart as a Hive reader should see it: its rows, plus the article's province and year if partitioned."""
-    where = " where quality_status = 'ok'" if only_ok and name == "fct_quantities" else ""
-    mart = con.sql(f"select * from marts.{name}{where}").pl()
+    mart = con.sql(source_query(name, only_ok)).pl()
     if name not in PARTITIONED_MARTS:
         return mart
     articles = con.sql("select article_id, place_id, published_at from marts.dim_articles").pl()
@@ -195,6 +213,8 @@ def test_manifest_lists_the_files_and_partitions_on_disk(marts, tmp_path: Path) 
             assert table["schema"] == [{"name": f.name, "type": str(f.type)} for f in pq.read_schema(path)]
         keys = table["partitioning"]
         assert keys == (["province", "year"] if name in PARTITIONED_MARTS else [])
+        # What a reader declares when a key holds only nulls (pyarrow cannot infer it then).
+        assert table["partition_types"] == ({"province": "VARCHAR", "year": "BIGINT"} if keys else {})
         for partition in table["partitions"]:
             assert set(partition) == {*keys, "rows", "files", "content"}
             folders = "".join(f"/{key}={NULL if partition[key] is None else partition[key]}" for key in keys)
@@ -223,6 +243,41 @@ def test_manifest_lists_the_files_and_partitions_on_disk(marts, tmp_path: Path) 
         (None, 2024, 1),
         (None, None, 2),
     ]
+
+
+def test_published_files_alone_reproduce_every_surface(marts, tmp_path: Path) -> None:
+    marts.execute("""
+        create or replace table marts.fct_quantities as
+        select 'q' || article_id as quantity_id, article_id, 'd' || article_id as doc_id, 1250.0 as value,
+            'billion VND' as unit, 'ok' as quality_status, length(title) + 22 as char_start,
+            length(title) + 27 as char_end, '1.250' as surface
+        from marts.dim_articles
+    """)
+    folder = tmp_path / "published"
+    _publish(marts, folder, 1)
+    current = folder / "current"
+    reader = duckdb.connect()
+
+    def read(name: str) -> str:
+        return f"read_parquet('{current / name}/**/*.parquet', hive_partitioning = true)"
+
+    checked = reader.sql(f"""
+        select q.surface, substr(d.text, q.char_start + 1, q.char_end - q.char_start) as at_span,
+            d.sha256 = sha256(a.title) as bytes_hash_kept, d.text_sha256 = sha256(d.text) as text_hash_holds
+        from {read("fct_quantities")} as q inner join {read("documents")} as d on q.doc_id = d.doc_id
+        inner join {read("dim_articles")} as a on d.article_id = a.article_id
+    """).fetchall()
+    assert len(checked) == 6
+    assert all(row == ("1.250", "1.250", True, True) for row in checked), checked
+    documents = reader.sql(f"select doc_id, source_path, province, year from {read('documents')}").pl()
+    # One row per published article's document, partitioned like its article; no orphan documents.
+    assert sorted(documents["doc_id"]) == [f"da{i}" for i in range(1, 7)]
+    assert documents.filter(pl.col("doc_id") == "da3").row(0, named=True) == {
+        "doc_id": "da3",
+        "source_path": "a3.txt",
+        "province": "binh_duong",
+        "year": 2024,
+    }
 
 
 def test_articles_without_province_or_date_land_in_the_default_partition(marts, tmp_path: Path) -> None:
@@ -325,7 +380,11 @@ def test_publishing_the_same_run_again_replaces_it(marts, tmp_path: Path) -> Non
         # An article moved to another province: its old partitions go, its new ones are written.
         (
             ["update marts.dim_articles set place_id = 'hanoi' where article_id = 'a3'"],
-            {"dim_articles/province=hanoi/year=2024", "fct_quantities/province=hanoi/year=2024"},
+            {
+                "dim_articles/province=hanoi/year=2024",
+                "fct_quantities/province=hanoi/year=2024",
+                "documents/province=hanoi/year=2024",
+            },
         ),
         # The only fact of a partition deleted: the partition is gone, nothing is written.
         (["delete from marts.fct_quantities where quantity_id = 'q4'"], set()),
@@ -535,7 +594,8 @@ def _file_size_limit(limit: int) -> Iterator[None]:
         signal.signal(signal.SIGXFSZ, handler)
 
 
-@pytest.mark.parametrize("failing_table", [0, 3, len(PUBLISHED_MARTS) - 1])
+# The first, a middle and the last mart (documents, written after it, is read from raw.documents).
+@pytest.mark.parametrize("failing_table", [0, 3, PUBLISHED_MARTS.index("fct_events")])
 def test_write_failing_mid_table_fails_cleanly(marts, tmp_path: Path, failing_table: int) -> None:
     folder = tmp_path / "published"
     _publish(marts, folder, 1)
