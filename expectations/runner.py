@@ -76,9 +76,12 @@ class Validation(NamedTuple):
     data_docs: Future[None]
 
 
-def run_checks(frames: dict[str, pd.DataFrame], checks: list[Check], docs_dir: Path | None = None) -> Validation:
+def run_checks(
+    frames: dict[str, pd.DataFrame], checks: list[Check], docs_dir: Path | None = None, run_name: str | None = None
+) -> Validation:
     """One row per check with its outcome, one row per failing row per check, and Data Docs into `docs_dir`.
 
+    `run_name` (the Prefect flow run id) names the validation in the Data Docs.
     The Data Docs are rendered in a thread (Python, ~0.7 s) while the caller stores the results (DuckDB,
     which releases the GIL); `data_docs.result()` waits for them and raises what rendering raised.
     """
@@ -103,6 +106,7 @@ def run_checks(frames: dict[str, pd.DataFrame], checks: list[Check], docs_dir: P
         return Validation(pl.DataFrame(results, schema=RESULT_SCHEMA), pl.DataFrame(flags, schema=FLAG_SCHEMA), _done())
 
     import great_expectations as gx  # slow to import: only when validating
+    from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -135,7 +139,7 @@ def run_checks(frames: dict[str, pd.DataFrame], checks: list[Check], docs_dir: P
                 result_format=RESULT_FORMAT,
             )
         )
-        run = checkpoint.run(batch_parameters={"dataframe": batch})
+        run = checkpoint.run(batch_parameters={"dataframe": batch}, run_id=RunIdentifier(run_name=run_name))
         validation = next(iter(run.run_results.values()))
         by_name = {c.name: c for c in suite_checks}
         for outcome in validation.results:

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import polars as pl
 from prefect import get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from expectations import docs
 from expectations.report import markdown_summary
 from expectations.runner import run_checks
 from expectations.suites import all_checks
@@ -59,7 +60,7 @@ def run_suites(
         f"{sum(len(f) for f in frames.values()):,}",
         "all rows" if scope["scope"] == "all" else f"rows changed since run {scope['previous_run_id']}",
     )
-    results, flags, data_docs = run_checks(frames, checks, docs_dir)
+    results, flags, data_docs = run_checks(frames, checks, docs_dir, run_name=run_id)
     del frames
     with db.session(work) as con:
         carried = quality.carried_flags(con, checks, scope["previous_run_id"])
@@ -77,8 +78,15 @@ def run_suites(
             flags_carried=carried.height,
         )
         flagged = quality.apply_flags(con, run_id)
+        if docs_dir is not None:
+            rows, history = quality.flagged_rows(con, run_id, checks), quality.validation_history(con)
     data_docs.result()
     outcome = {**summarize(results, stored, flagged), **counts, "flags_carried": carried.height}
+    if docs_dir is not None:
+        page = docs.write_pages(
+            docs_dir, run_id, docs.run_page(run_id, checked_at, results, rows), docs.index_page(history)
+        )
+        outcome["quality_page"] = str(page)
     logger.info(
         "expectations: %s passed, %s failed; %s rows flagged (%s of %s check rows validated, %s flags carried over)",
         outcome["passed"],
@@ -89,7 +97,7 @@ def run_suites(
         f"{carried.height:,}",
     )
     if docs_dir is not None:
-        logger.info("Data Docs: %s", docs_dir / "index.html")
+        logger.info("Data Docs: %s (this run's quality state: %s)", docs_dir / "index.html", outcome["quality_page"])
     for failure in outcome["blocking"]:
         logger.error("blocking failure: %s", failure)
     return outcome
@@ -145,6 +153,13 @@ def summarize(results: pl.DataFrame, flags: pl.DataFrame, flagged: int) -> dict:
 def report_quality(outcome: dict) -> None:
     """Leave the quality summary and the failed expectations as artifacts of the run."""
     create_markdown_artifact(key="newsfacts-quality", markdown=outcome["markdown"], description="Quality summary")
+    if outcome.get("quality_page"):
+        create_link_artifact(
+            key="newsfacts-data-docs",
+            link=Path(outcome["quality_page"]).as_uri(),
+            link_text="Data quality of this run (Data Docs)",
+            description="Every expectation and flagged row of the warehouse after this run, carried flags included",
+        )
     if outcome["failed_table"]:
         create_table_artifact(
             key="newsfacts-failed-expectations",

@@ -15,6 +15,18 @@ from warehouse.models import all_exist
 # Check tables and the key that names their rows.
 CHECK_KEYS = {"chk_quantities": "fact_id", "chk_articles": "article_id", "chk_dated_mentions": "mention_id"}
 CHECK_TABLES = tuple(CHECK_KEYS)
+# The intermediate models of a check table (warehouse/checks/intermediate/), each built from those before it.
+INTERMEDIATES = {
+    "chk_quantities": (
+        "int_fact_comparable",
+        "int_fact_based",
+        "int_fact_conflicts",
+        "int_fact_totals",
+        "int_fact_checked",
+        "int_fact_derived",
+        "int_fact_suggestions",
+    )
+}
 # Marts that carry quality_status / quality_note columns, and their key.
 FLAGGED_MARTS = {"fct_quantities": "fact_id"}
 
@@ -42,6 +54,7 @@ def build_check_tables(
         if changed_articles is None or not all_exist(con, "quality", CHECK_TABLES):
             _scope(con, "select article_id from marts.dim_articles")
             for name in CHECK_TABLES:
+                _build_intermediates(con, name)
                 con.execute(f"create or replace table quality.{name} as {_check_rows(name)}")
         else:
             _scope(con, "select unnest(?::varchar[])", [changed_articles])
@@ -72,6 +85,8 @@ def build_check_tables(
     finally:
         con.execute("drop table if exists check_scope")
         con.execute("drop table if exists changed_keys")
+        for model in (model for models in INTERMEDIATES.values() for model in models):
+            con.execute(f"drop table if exists {model}")
     return counts
 
 
@@ -97,8 +112,16 @@ def _check_rows(name: str) -> str:
     """
 
 
+def _build_intermediates(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """The intermediate models check table `name` joins, as temporary tables for the current `check_scope`."""
+    for model in INTERMEDIATES.get(name, ()):
+        sql = (SQL_DIR / "checks" / "intermediate" / f"{model}.sql").read_text(encoding="utf-8")
+        con.execute(f"create or replace temp table {model} as {sql}")
+
+
 def _replace_rows(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Replace the rows of the articles in `check_scope` in check table `name`."""
+    _build_intermediates(con, name)
     con.execute(f"delete from quality.{name} where article_id in (select article_id from check_scope)")
     con.execute(f"insert into quality.{name} by name {_check_rows(name)}")
 
@@ -345,4 +368,69 @@ def _suggestions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql(
         "select fact_id as row_key, suggested_value, suggested_unit from quality.chk_quantities "
         "where suggested_value is not null"
+    ).pl()
+
+
+# What names a check row to a person: its surface, or an article's title.
+ROW_LABELS = {"chk_quantities": "surface", "chk_articles": "title", "chk_dated_mentions": "surface"}
+
+
+def flagged_rows(con: duckdb.DuckDBPyConnection, run_id: str, checks: list[Check]) -> pl.DataFrame:
+    """The flags of run `run_id`, carried-over ones included, each with its row's surface and article."""
+    suites = pl.DataFrame(
+        sorted({(c.suite, c.table) for c in checks}), schema=["table_name", "check_table"], orient="row"
+    )
+    labels = pl.concat(
+        [
+            con.sql(
+                f'select ? as check_table, cast("{key}" as varchar) as row_key, article_id,'
+                f" cast({ROW_LABELS[name]} as varchar) as surface, not to_validate as carried from quality.{name}",
+                params=[name],
+            ).pl()
+            for name, key in CHECK_KEYS.items()
+        ]
+    ).unique(["check_table", "row_key"], keep="first")
+    flags = con.sql(
+        "select table_name, row_key, expectation, rule, severity, quality_status, message, suggested_value,"
+        " suggested_unit from quality.dq_row_flags where run_id = ?",
+        params=[run_id],
+    ).pl()
+    return (
+        flags.join(suites, on="table_name", how="left")
+        .join(labels, on=["check_table", "row_key"], how="left")
+        .select(
+            "table_name",
+            "row_key",
+            "surface",
+            "article_id",
+            "expectation",
+            "rule",
+            "severity",
+            "quality_status",
+            pl.col("carried").fill_null(False),
+            "message",
+            "suggested_value",
+            "suggested_unit",
+        )
+        .sort(
+            pl.col("severity").replace_strict({"error": 0, "warning": 1}, default=2),
+            pl.col("quality_status").replace_strict({"implausible": 0, "warning": 1}, default=2),
+            "table_name",
+            "row_key",
+        )
+    )
+
+
+def validation_history(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """One row per validation, newest first: what it read, what failed and how many rows were flagged."""
+    return con.sql(
+        """
+        select validations.run_id, validations.validated_at, validations.scope, validations.rows_total,
+            validations.rows_validated, validations.flags_carried,
+            (select count(*) from quality.dq_results as results
+                where results.run_id = validations.run_id and not results.success) as expectations_failed,
+            (select count(*) from quality.dq_row_flags as flags where flags.run_id = validations.run_id) as row_flags
+        from quality.validations as validations
+        order by validations.validated_at desc
+        """
     ).pl()

@@ -1,6 +1,7 @@
 """Validating only what changed gives the same flags as validating everything."""
 
 import shutil
+import uuid
 from datetime import date, datetime
 
 import duckdb
@@ -48,9 +49,13 @@ def landing(tmp_path):
     return folder
 
 
-def test_a_new_article_is_validated_alone_and_flags_match_a_full_validation(prefect_api, landing, tmp_path):
+def test_a_new_article_is_validated_alone_and_flags_match_a_full_validation(
+    prefect_api, landing, tmp_path, monkeypatch
+):
     from flows.pipeline import newsfacts_pipeline
 
+    docs = tmp_path / "data_docs"
+    monkeypatch.setenv("NEWSFACTS_DATA_DOCS_DIR", str(docs))
     layout = {"source": landing, "warehouse": tmp_path / "w.duckdb", "publish_dir": tmp_path / "published"}
     newsfacts_pipeline(**layout)
     first = _last_validation(layout["warehouse"])
@@ -72,6 +77,7 @@ def test_a_new_article_is_validated_alone_and_flags_match_a_full_validation(pref
     assert area["quality_status"] == "implausible" and area["suggested_unit"] == "km2"
     old_side = flags.filter(pl.col("fact_id") == by_surface["68,358 billion VND"]).row(0, named=True)
     assert old_side["quality_status"] == "warning" and "disagrees" in old_side["quality_note"]
+    _assert_data_docs_show_the_warehouse_state(docs, layout["warehouse"], by_surface["2,717 m2"])
     assert flags.equals(_full_validation(layout["warehouse"], tmp_path))
 
     # Taking the contradiction away clears the unchanged article's conflict flag again.
@@ -80,6 +86,31 @@ def test_a_new_article_is_validated_alone_and_flags_match_a_full_validation(pref
     flags = _flags(layout["warehouse"])
     assert flags.filter(pl.col("fact_id") == by_surface["68,358 billion VND"])["quality_status"].to_list() == ["ok"]
     assert flags.equals(_full_validation(layout["warehouse"], tmp_path))
+
+
+def _assert_data_docs_show_the_warehouse_state(docs, warehouse, area_fact_id: str) -> None:
+    """The last run's Data Docs: the carried-over area flag named by key and surface, history of both runs, a link."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    runs = _read(warehouse, "select run_id from quality.validations order by validated_at")["run_id"].to_list()
+    assert len(runs) == 2
+    page = (docs / "quality" / "runs" / f"{runs[1]}.html").read_text(encoding="utf-8")
+    assert f"run {runs[1]}" in page and "Passed with warnings" in page and "Succeeded" not in page
+    # The unchanged area fact was not read by GX in this run; its flag is shown, marked as carried.
+    row = next(line for line in page.split("<tr") if area_fact_id in line)
+    assert "2,717 m2" in row and "area of a province is plausible" in row and "carried" in row
+    index = (docs / "quality" / "index.html").read_text(encoding="utf-8")
+    assert all(f"runs/{run}.html" in index for run in runs)
+    assert (docs / "quality" / "runs" / f"{runs[0]}.html").exists()
+    # GX's own pages carry the Prefect run id as their run name.
+    assert any(runs[1] in path.parts for path in (docs / "validations").rglob("*.html"))
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[uuid.UUID(runs[1])]))
+        )
+    links = [a for a in artifacts if a.key == "newsfacts-data-docs"]
+    assert links and f"runs/{runs[1]}.html" in links[0].data
 
 
 def test_a_new_check_day_validates_again_what_a_date_bound_flagged(prefect_api, landing, tmp_path):

@@ -1,0 +1,118 @@
+"""The warehouse's quality state as HTML pages beside GX's Data Docs: one per run, and an index of runs.
+
+GX's own pages show only the rows a run validated; these show every expectation's outcome with the
+flags carried over from earlier validations, and each failing row by its key and surface.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from html import escape
+from pathlib import Path
+
+import polars as pl
+
+FOLDER = "quality"
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+.failed { background: #fde8e8; } .passed { background: #eaf6ea; } .carried { color: #666; }
+"""
+
+
+def run_page(run_id: str, checked_at: datetime, results: pl.DataFrame, flags: pl.DataFrame) -> str:
+    """One run's quality state: expectations with carried-over failures counted, and every flagged row."""
+    failed = results.filter(~pl.col("success"))
+    title = f"newsfacts data quality: run {run_id}"
+    verdict = (
+        "Failed"
+        if failed.filter(pl.col("severity") == "error").height
+        else ("Passed with warnings" if failed.height else "Passed")
+    )
+    carried = int(flags["carried"].sum()) if flags.height else 0
+    parts = [
+        f"<h1>{escape(title)}</h1>",
+        f"<p>Run name (Prefect flow run id): <code>{escape(run_id)}</code>, checked at {checked_at:%Y-%m-%d %H:%M:%S}."
+        f" <a href='index.html'>All runs</a> · <a href='../index.html'>Great Expectations Data Docs</a></p>",
+        f"<p><strong>{verdict}</strong>: {results.height - failed.height} of {results.height} expectations passed;"
+        f" {flags.height} row flags, {carried} carried over from rows validated before and unchanged.</p>",
+        "<h2>Expectations</h2>",
+        _table(
+            results.sort("success", "table_name", "expectation").select(
+                "table_name", "expectation", "rule", "severity", "success", "unexpected_count", "observed_value", "note"
+            ),
+            row_class=lambda row: "passed" if row["success"] else "failed",
+        ),
+        "<h2>Failing rows</h2>",
+        _table(
+            flags.select(
+                "table_name",
+                "row_key",
+                "surface",
+                "expectation",
+                "severity",
+                "quality_status",
+                "carried",
+                "message",
+                "suggested_value",
+                "suggested_unit",
+            ),
+            row_class=lambda row: "carried" if row["carried"] else "",
+        )
+        if flags.height
+        else "<p>No row is flagged.</p>",
+    ]
+    return _html(title, parts)
+
+
+def index_page(history: pl.DataFrame) -> str:
+    """Every validation kept, newest first, each linking to its page."""
+    title = "newsfacts data quality: runs"
+    linked = history.with_columns(run_id=pl.format("<a href='runs/{}.html'>{}</a>", pl.col("run_id"), pl.col("run_id")))
+    parts = [
+        f"<h1>{escape(title)}</h1>",
+        "<p>The newest run's page is the warehouse's quality state now. "
+        "<a href='../index.html'>Great Expectations Data Docs</a> show the rows each run validated.</p>",
+        _table(linked, row_class=lambda row: "failed" if row["expectations_failed"] else "passed", raw={"run_id"}),
+    ]
+    return _html(title, parts)
+
+
+def write_pages(docs_dir: Path, run_id: str, page: str, index: str) -> Path:
+    """Write a run's page and the index under `docs_dir/quality/`; returns the run's page."""
+    folder = docs_dir / FOLDER
+    (folder / "runs").mkdir(parents=True, exist_ok=True)
+    path = folder / "runs" / f"{run_id}.html"
+    _write(path, page)
+    _write(folder / "index.html", index)
+    return path
+
+
+def _write(path: Path, text: str) -> None:
+    # A reader never sees half a page.
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _table(frame: pl.DataFrame, row_class, raw: set[str] = frozenset()) -> str:
+    head = "".join(f"<th>{escape(column)}</th>" for column in frame.columns)
+    rows = []
+    for row in frame.iter_rows(named=True):
+        cells = "".join(
+            f"<td>{value if column in raw else escape('' if value is None else str(value))}</td>"
+            for column, value in row.items()
+        )
+        rows.append(f"<tr class='{row_class(row)}'>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _html(title: str, parts: list[str]) -> str:
+    body = "\n".join(parts)
+    return (
+        f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body>\n{body}\n</body></html>\n"
+    )
