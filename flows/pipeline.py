@@ -17,11 +17,12 @@ from flows.build import build_marts, last_completed_run, load_reference
 from flows.failures import report_failure
 from flows.ingest import ingest_landing
 from flows.publish import publish_marts
+from flows.report import write_report_page
 from flows.settings import Settings
 from flows.transform import transform_documents
 from flows.validate import report_quality, run_suites
 from transforms.extract import EXTRACTOR_VERSION
-from warehouse import db
+from warehouse import db, dictionary
 from warehouse.models import inputs_fingerprint
 from warehouse.publish import read_manifest
 from warehouse.reference import load_vocabulary
@@ -39,8 +40,9 @@ def begin_build(warehouse: Path, run_id: str, full_refresh: bool) -> Path:
 
 @task(name="commit-warehouse-build", cache_policy=NO_CACHE)
 def commit_build(work: Path, warehouse: Path, run_id: str, started_at: datetime, summary: dict) -> None:
-    """Record the run and swap the build in as the warehouse."""
+    """Record the run, comment every table and column from the data dictionary, swap the build in."""
     with db.session(work) as con:
+        dictionary.apply_dictionary(con)
         con.execute(
             "insert or replace into raw.runs values (?, ?, ?, ?, ?, ?)",
             [
@@ -116,7 +118,14 @@ def newsfacts_pipeline(
                 logger.info("nothing changed since run %s: marts, quality results and Parquet stay", built_by)
                 summary = {**previous, **run_summary(log, {}, previous["marts"], previous, warehouse, publish_dir)}
                 summary.pop("run_id", None)
-                summary.update(status="completed", published_files=0, unchanged_since=built_by, articles_rebuilt=0)
+                summary.update(
+                    status="completed",
+                    published_files=0,
+                    partitions_written=0,
+                    partitions_linked=0,
+                    unchanged_since=built_by,
+                    articles_rebuilt=0,
+                )
                 commit_build(work, warehouse, run_id, started_at, summary)
             else:
                 preload_great_expectations()
@@ -149,9 +158,12 @@ def newsfacts_pipeline(
                     )
                 manifest = publish_marts(work, publish_dir, run_id, started_at, only_ok, settings.keep_publications)
                 summary["published_files"] = sum(len(t["files"]) for t in manifest["tables"].values())
+                summary["partitions_written"] = sum(t["written"] for t in manifest["tables"].values())
+                summary["partitions_linked"] = sum(t["linked"] for t in manifest["tables"].values())
                 summary["published_run_id"] = run_id
                 summary["status"] = "completed"
                 commit_build(work, warehouse, run_id, started_at, summary)
+                summary["report"] = str(write_report_page(warehouse, settings.data_docs_dir / "report.html"))
         finally:
             db.abort_build(work)
     create_markdown_artifact(
@@ -188,6 +200,7 @@ def run_summary(log, extracted: dict, marts: dict, quality: dict, warehouse: Pat
         "expectations_passed": quality.get("passed", quality.get("expectations_passed")),
         "expectations_failed": quality.get("failed", quality.get("expectations_failed")),
         "rows_flagged": quality["rows_flagged"],
+        "row_flags": quality.get("flags", quality.get("row_flags", 0)),
         "check_rows_validated": quality.get("rows_validated", 0),
         "flags_carried": quality.get("flags_carried", 0),
         "published_files": 0,
