@@ -1,53 +1,152 @@
-"""The `newsfacts` command: run the pipeline, check quality, query the warehouse."""
+"""The `newsfacts` command: run the pipeline, check quality, query and describe the warehouse.
+
+Exit codes: 0 done, 1 quality gate failed (expectations of severity error), 2 usage (a bad option,
+a missing file, a refused query), 3 crash (the run could not finish: Prefect, a busy or corrupt
+warehouse, a query timeout, any unexpected error).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import sys
-from enum import StrEnum
+from enum import IntEnum, StrEnum
+from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from flows.embedded_api import prefect_api, where_to_see
 from flows.settings import Settings, configure_prefect
 
-app = typer.Typer(help="newsfacts: news article texts to a validated facts warehouse.", no_args_is_help=True)
+
+class Exit(IntEnum):
+    """What the exit status of `newsfacts` means."""
+
+    ok = 0
+    quality_gate = 1
+    usage = 2
+    crash = 3
+
+
+class _App(typer.Typer):
+    """Typer whose unexpected errors end in one line and exit code 3, not a traceback and 1."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            Console(stderr=True).print(f"[bold red]error:[/] {escape(f'{type(exc).__name__}: {exc}')}")
+            sys.exit(Exit.crash)
+
+
+app = _App(
+    help="newsfacts: news article texts to a validated facts warehouse.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 console = Console(stderr=True)
 out = Console()
 
 
 class OutputFormat(StrEnum):
-    """How `newsfacts query` prints its answer."""
+    """How `newsfacts query` writes its answer."""
 
     table = "table"
     csv = "csv"
+    tsv = "tsv"
     json = "json"
+    markdown = "markdown"
+    parquet = "parquet"
 
 
-SourceOpt = Annotated[Path | None, typer.Option("--source", help="landing folder [env NEWSFACTS_SOURCE]")]
-WarehouseOpt = Annotated[Path | None, typer.Option("--warehouse", help="DuckDB file [env NEWSFACTS_WAREHOUSE]")]
-PublishOpt = Annotated[Path | None, typer.Option("--publish-dir", help="Parquet folder [env NEWSFACTS_PUBLISH_DIR]")]
+# Shown in --help; an option or its environment variable overrides them.
+DEFAULT_SOURCE = Settings.model_fields["source"].default
+DEFAULT_WAREHOUSE = Settings.model_fields["warehouse"].default
+DEFAULT_PUBLISH_DIR = Settings.model_fields["publish_dir"].default
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"newsfacts {version('newsfacts')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    show_version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
+    """newsfacts: news article texts to a validated facts warehouse.
+
+    Exit codes: 0 done, 1 quality gate failed, 2 usage error, 3 crash.
+    """
+
+
+SourceOpt = Annotated[
+    Path,
+    typer.Option(
+        "--source",
+        help="landing folder of article texts",
+        envvar="NEWSFACTS_SOURCE",
+        show_envvar=True,
+        exists=True,
+        file_okay=False,
+    ),
+]
+WarehouseOpt = Annotated[
+    Path,
+    typer.Option(
+        "--warehouse", help="DuckDB warehouse file", envvar="NEWSFACTS_WAREHOUSE", show_envvar=True, dir_okay=False
+    ),
+]
+ExistingWarehouseOpt = Annotated[
+    Path,
+    typer.Option(
+        "--warehouse",
+        help="DuckDB warehouse file (made by newsfacts run)",
+        envvar="NEWSFACTS_WAREHOUSE",
+        show_envvar=True,
+        exists=True,
+        dir_okay=False,
+    ),
+]
+PublishOpt = Annotated[
+    Path,
+    typer.Option(
+        "--publish-dir",
+        help="folder of published Parquet",
+        envvar="NEWSFACTS_PUBLISH_DIR",
+        show_envvar=True,
+        file_okay=False,
+    ),
+]
 
 
 @app.command()
 def run(
-    source: SourceOpt = None,
-    warehouse: WarehouseOpt = None,
-    publish_dir: PublishOpt = None,
+    source: SourceOpt = DEFAULT_SOURCE,
+    warehouse: WarehouseOpt = DEFAULT_WAREHOUSE,
+    publish_dir: PublishOpt = DEFAULT_PUBLISH_DIR,
     full_refresh: Annotated[bool, typer.Option("--full-refresh", help="re-extract every document")] = False,
-    only_ok: Annotated[bool, typer.Option("--only-ok", help="publish only facts with quality_status ok")] = False,
+    only_ok: Annotated[
+        bool,
+        typer.Option(
+            "--only-ok",
+            help="publish only facts with quality_status ok",
+            envvar="NEWSFACTS_PUBLISH_ONLY_OK",
+            show_envvar=True,
+        ),
+    ] = False,
 ) -> None:
     """Run the whole pipeline once (on Prefect's embedded API unless PREFECT_API_URL is set)."""
     configure_prefect()
-    settings = Settings()
-    source = source or settings.source
-    if not source.is_dir():
-        _fail(f"landing folder {source} does not exist; pass --source DIR or set NEWSFACTS_SOURCE")
-    console.print(f"[bold]newsfacts run[/]: {source} -> {warehouse or settings.warehouse}")
+    console.print(f"[bold]newsfacts run[/]: {escape(str(source))} -> {escape(str(warehouse))}")
     with contextlib.ExitStack() as stack:
         try:
             with console.status("starting Prefect (set PREFECT_API_URL to use a running server)..."):
@@ -57,17 +156,16 @@ def run(
 
                 preload_great_expectations()
                 from flows.pipeline import QualityGateFailed, newsfacts_pipeline
-                from warehouse.db import WarehouseError
-                from warehouse.publish import PublishError
+                from flows.progress import show_progress
 
                 url = api_ready()
         except Exception as exc:
-            _fail(f"Prefect's API did not start: {type(exc).__name__}: {exc}")
+            _fail(f"Prefect's API did not start: {type(exc).__name__}: {exc}", Exit.crash)
         if url:
             console.print(f"temporary Prefect server on {url} (stopped at the end of the run)")
-        state, failure = None, None
+        state, failure, code = None, None, Exit.ok
         try:
-            with console.status("running the pipeline..."):
+            with show_progress(console):
                 state = newsfacts_pipeline(
                     source=source,
                     full_refresh=full_refresh,
@@ -77,20 +175,27 @@ def run(
                     return_state=True,
                 )
                 summary = state.result()
-        except (QualityGateFailed, WarehouseError, PublishError, FileNotFoundError) as exc:
-            failure = str(exc)
+        except QualityGateFailed as exc:
+            failure, code = str(exc), Exit.quality_gate
         except Exception as exc:
-            failure = f"the run failed: {type(exc).__name__}: {exc} (the warehouse and published files are unchanged)"
+            from warehouse.db import WarehouseError
+            from warehouse.publish import PublishError
+
+            failure, code = str(exc), Exit.crash
+            if not isinstance(exc, WarehouseError | PublishError | FileNotFoundError):
+                failure = (
+                    f"the run failed: {type(exc).__name__}: {exc} (the warehouse and published files are unchanged)"
+                )
     if url and state is not None:
         # Said once that server has stopped: where the run is, rather than a link to a server that is gone.
         console.print(where_to_see(state.state_details.flow_run_id), soft_wrap=True)
     if failure:
-        _fail(failure)
+        _fail(failure, code)
     _print_summary(summary)
 
 
 @app.command()
-def check(warehouse: WarehouseOpt = None) -> None:
+def check(warehouse: ExistingWarehouseOpt = DEFAULT_WAREHOUSE) -> None:
     """Run the expectation suites on the current warehouse, without ingesting, and print the summary."""
     configure_prefect()
     with prefect_api() as api_ready:
@@ -100,88 +205,212 @@ def check(warehouse: WarehouseOpt = None) -> None:
         try:
             api_ready()
         except Exception as exc:
-            _fail(f"Prefect's API did not start: {type(exc).__name__}: {exc}")
+            _fail(f"Prefect's API did not start: {type(exc).__name__}: {exc}", Exit.crash)
         try:
             outcome = newsfacts_check(warehouse=warehouse)
         except WarehouseError as exc:
-            _fail(str(exc))
+            _fail(str(exc), Exit.crash)
         except Exception as exc:
-            _fail(f"the check failed: {type(exc).__name__}: {exc} (the warehouse is unchanged)")
+            _fail(f"the check failed: {type(exc).__name__}: {exc} (the warehouse is unchanged)", Exit.crash)
     sys.stdout.write(outcome["markdown"])
     if outcome["blocking"]:
-        _fail("expectations of severity error failed: " + "; ".join(outcome["blocking"]))
+        _fail("expectations of severity error failed: " + "; ".join(outcome["blocking"]), Exit.quality_gate)
 
 
 @app.command()
 def serve(
-    cron: Annotated[str | None, typer.Option(help="re-ingestion schedule [env NEWSFACTS_SCHEDULE_CRON]")] = None,
-    timezone: Annotated[str | None, typer.Option(help="schedule timezone [env NEWSFACTS_SCHEDULE_TIMEZONE]")] = None,
+    cron: Annotated[
+        str, typer.Option(help="re-ingestion schedule (5 fields)", envvar="NEWSFACTS_SCHEDULE_CRON", show_envvar=True)
+    ] = Settings.model_fields["schedule_cron"].default,
+    timezone: Annotated[
+        str, typer.Option(help="schedule timezone", envvar="NEWSFACTS_SCHEDULE_TIMEZONE", show_envvar=True)
+    ] = Settings.model_fields["schedule_timezone"].default,
 ) -> None:
     """Register the `reingest` (scheduled) and `manual` deployments and serve them until stopped."""
+    if len(cron.split()) != 5:
+        raise typer.BadParameter(
+            f"{cron!r} is not a cron of 5 fields (minute hour day month weekday)", param_hint="--cron"
+        )
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise typer.BadParameter(
+            f"{timezone!r} is not an IANA timezone (Asia/Ho_Chi_Minh)", param_hint="--timezone"
+        ) from None
     configure_prefect()
     from flows.deployments import ServeError, serve_deployments
 
-    settings = Settings()
     try:
-        serve_deployments(settings, cron or settings.schedule_cron, timezone or settings.schedule_timezone)
+        serve_deployments(Settings(), cron, timezone)
     except ServeError as exc:
-        _fail(str(exc))
+        _fail(str(exc), Exit.crash)
+
+
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format",
+        help="table (tab-separated when not on a terminal), csv, tsv, json, markdown, or parquet (needs --output)",
+    ),
+]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="write the answer to this file", dir_okay=False)]
 
 
 @app.command()
 def query(
-    sql: Annotated[str, typer.Argument(help="one read-only SQL query (select, with, describe, show...)")],
-    warehouse: WarehouseOpt = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json")] = OutputFormat.table,
-    limit: Annotated[int, typer.Option(help="rows shown in table format")] = 100,
+    sql: Annotated[str, typer.Argument(help="one read-only SQL query (select, with, describe, show, explain)")],
+    warehouse: ExistingWarehouseOpt = DEFAULT_WAREHOUSE,
+    fmt: FormatOpt = OutputFormat.table,
+    output: OutputOpt = None,
+    limit: Annotated[int, typer.Option(help="rows shown in table format", min=1)] = 100,
+    timeout: Annotated[
+        float | None, typer.Option(help="interrupt the query after this many seconds", min=0.001)
+    ] = None,
+    vertical: Annotated[
+        bool | None, typer.Option("--vertical/--horizontal", help="one block per row (default: when too wide)")
+    ] = None,
 ) -> None:
     """Answer a read-only query against the last completed warehouse."""
-    from warehouse.db import WarehouseError
-    from warehouse.readonly import QueryRefused, run_query
+    from warehouse.readonly import QueryRefused, QueryTimeout, fetch_answer
 
-    path = warehouse or Settings().warehouse
+    if fmt is OutputFormat.parquet and output is None:
+        raise typer.BadParameter("parquet is written to a file: add --output FILE", param_hint="--format")
     try:
-        frame = run_query(path, sql)
-    except (QueryRefused, WarehouseError) as exc:
-        _fail(str(exc))
-    if fmt is OutputFormat.csv:
-        sys.stdout.write(frame.write_csv())
-    elif fmt is OutputFormat.json:
-        sys.stdout.write(frame.write_json() + "\n")
+        answer = fetch_answer(warehouse, sql, timeout_s=timeout)
+    except QueryRefused as exc:
+        _fail(str(exc), Exit.usage)
+    except QueryTimeout as exc:
+        _fail(str(exc), Exit.crash)
+    if answer.num_rows == 0 and sql.strip().rstrip(";").strip().lower() == "show tables":
+        console.print(
+            "tables live in schemas (marts, staging, quality, raw): try `newsfacts tables` or `show all tables`"
+        )
+    _show(answer, fmt, output, limit, vertical)
+
+
+@app.command()
+def tables(
+    warehouse: ExistingWarehouseOpt = DEFAULT_WAREHOUSE,
+    fmt: FormatOpt = OutputFormat.table,
+    output: OutputOpt = None,
+) -> None:
+    """List the warehouse's tables: schema, table, grain and rows."""
+    from warehouse.dictionary import table_overview
+
+    _show(table_overview(warehouse), fmt, output, 1000, False)
+
+
+@app.command()
+def describe(
+    table: Annotated[str, typer.Argument(help="a table, as schema.table or just its name (fct_quantities)")],
+    warehouse: ExistingWarehouseOpt = DEFAULT_WAREHOUSE,
+    fmt: FormatOpt = OutputFormat.table,
+    output: OutputOpt = None,
+) -> None:
+    """Show a table's grain and its columns with their types and descriptions."""
+    from warehouse.dictionary import UnknownTable, table_columns
+
+    try:
+        grain, columns = table_columns(warehouse, table)
+    except UnknownTable as exc:
+        _fail(str(exc), Exit.usage)
+    if grain:
+        console.print(escape(grain), highlight=False)
+    _show(columns, fmt, output, 1000, False)
+
+
+@app.command()
+def report(
+    warehouse: ExistingWarehouseOpt = DEFAULT_WAREHOUSE,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="HTML file [default: report.html in the Data Docs folder]", dir_okay=False),
+    ] = None,
+) -> None:
+    """Write one HTML page: facts and flags by province, by metric and over runs, and the worst rows."""
+    from warehouse.report import write_report
+
+    page = write_report(warehouse, output or Settings().data_docs_dir / "report.html")
+    console.print(f"report written to {escape(str(page))}", highlight=False)
+
+
+def _show(answer, fmt: OutputFormat, output: Path | None, limit: int, vertical: bool | None) -> None:
+    """Write an Arrow answer to a file or stdout in `fmt`, then its row count on stderr."""
+    from warehouse.answers import as_text, stream_answer, write_answer
+
+    rows = f"{answer.num_rows:,} row{'' if answer.num_rows == 1 else 's'}"
+    if output is not None:
+        write_answer(answer, "tsv" if fmt is OutputFormat.table else fmt.value, output)
+        console.print(f"{rows} written to {escape(str(output))}", highlight=False)
+        return
+    if fmt is not OutputFormat.table:
+        stream_answer(answer, fmt.value, sys.stdout)
+        console.print(rows, highlight=False)
+        return
+    if not out.is_terminal:
+        # A pipe or a file gets plain tab-separated text, not boxes.
+        stream_answer(answer, "tsv", sys.stdout)
+        console.print(rows, highlight=False)
+        return
+    shown = as_text(answer.slice(0, limit))
+    # Below about 12 characters a column shows only its first letters: one block per row reads better.
+    wide = answer.num_columns * 12 > out.width if vertical is None else vertical
+    if wide:
+        name_width = max((len(name) for name in answer.column_names), default=0)
+        for number, row in enumerate(shown, start=1):
+            out.rule(f"row {number}", style="dim")
+            for name, value in zip(answer.column_names, row, strict=True):
+                out.print(
+                    f"[bold]{escape(name.rjust(name_width))}[/] {escape('' if value is None else value)}",
+                    highlight=False,
+                )
     else:
-        table = Table(*frame.columns, show_lines=False)
-        for row in frame.head(limit).iter_rows():
-            table.add_row(*["" if v is None else str(v) for v in row])
+        table = Table(*answer.column_names)
+        for row in shown:
+            table.add_row(*["" if value is None else escape(value) for value in row])
         out.print(table)
-        if frame.height > limit:
-            console.print(f"{frame.height:,} rows, {limit} shown (--limit or --format csv for all)")
+    note = f", {len(shown)} shown (--limit, or --format csv for all)" if answer.num_rows > len(shown) else ""
+    how = (
+        f" ({answer.num_columns} columns, one block per row; --horizontal for a table)"
+        if wide and vertical is None
+        else ""
+    )
+    console.print(rows + note + how, highlight=False)
 
 
 def _print_summary(summary: dict) -> None:
     table = Table("measure", "value", title=f"newsfacts run: {summary['status']}")
-    for key in (
-        "documents_seen",
-        "documents_new",
-        "documents_changed",
-        "documents_unchanged",
-        "documents_duplicate",
-        "documents_rejected",
-        "documents_deleted",
-        "documents_extracted",
+    for key, label in (
+        ("documents_seen", "files in the landing folder"),
+        ("documents_new", "files new"),
+        ("documents_changed", "files changed"),
+        ("documents_unchanged", "files unchanged"),
+        ("documents_duplicate", "files duplicating a document held"),
+        ("documents_rejected", "files rejected (raw.ingest_log)"),
+        ("documents_deleted", "files deleted"),
+        ("documents_extracted", "documents extracted"),
     ):
-        table.add_row(key.replace("_", " "), f"{summary[key]:,}")
+        table.add_row(label, f"{summary[key]:,}")
     for name, count in summary["marts"].items():
         table.add_row(f"rows in marts.{name}", f"{count:,}")
     table.add_row(
         "expectations passed / failed", f"{summary['expectations_passed']} / {summary['expectations_failed']}"
     )
-    table.add_row("rows flagged", f"{summary['rows_flagged']:,}")
-    table.add_row("files published", f"{summary['published_files']:,}")
+    table.add_row("fct_quantities rows not ok (quality_status)", f"{summary['rows_flagged']:,}")
+    if "row_flags" in summary:
+        table.add_row("row flags, every table and rule (quality.dq_row_flags)", f"{summary['row_flags']:,}")
+    if "partitions_written" in summary:
+        table.add_row(
+            "Parquet partitions written / reused",
+            f"{summary['partitions_written']:,} / {summary['partitions_linked']:,}",
+        )
     table.add_row("warehouse", summary["warehouse"])
     table.add_row("published Parquet", summary["published"])
+    if summary.get("report"):
+        table.add_row("report", summary["report"])
     out.print(table)
 
 
-def _fail(message: str) -> None:
-    console.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(code=1)
+def _fail(message: str, code: Exit) -> None:
+    console.print(f"[bold red]error:[/] {escape(message)}")
+    raise typer.Exit(code=int(code))

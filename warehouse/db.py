@@ -70,6 +70,11 @@ def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
         ) from exc
 
 
+def connect_memory() -> duckdb.DuckDBPyConnection:
+    """An in-memory database that holds no warehouse data, for writing answers out in DuckDB's formats."""
+    return duckdb.connect(":memory:", config={"memory_limit": MEMORY_LIMIT})
+
+
 def lock_path(path: Path) -> Path:
     """The lock file that serialises runs on one warehouse."""
     return path.with_name(path.name + ".lock")

@@ -32,7 +32,7 @@ def test_newsfacts_run_starts_its_own_prefect_api_and_publishes(tmp_path):
     assert done.returncode == 0, output
     url = re.search(r"temporary Prefect server on (http://127\.0\.0\.1:\d+/api)", output)
     assert url, output
-    assert "documents new" in output and "5" in output
+    assert re.search(r"files new\s+│\s+5 ", output), output
     assert (tmp_path / "published" / "manifest.json").exists()
     # The flow run was recorded by that server, which is gone with the command.
     assert "Beginning flow run" in output and "newsfacts-pipeline" in output
@@ -70,7 +70,8 @@ def test_a_server_that_cannot_start_is_a_clear_error_and_nothing_is_written(tmp_
         COLUMNS="250",
     )
     done = subprocess.run([NEWSFACTS, "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 1
+    # A crash, not a failed quality gate (1) nor a usage error (2).
+    assert done.returncode == 3
     assert "Prefect's API did not start" in done.stderr and "exited with code" in done.stderr
     assert not (tmp_path / "newsfacts.duckdb").exists()
 

@@ -1,0 +1,123 @@
+"""The `newsfacts` command's conventions: settings shown in help, --version, checks before Prefect, exit codes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows import cli
+from tests.flows.test_concurrency import NEWSFACTS
+
+runner = CliRunner()
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NEWSFACTS_"))}
+    return {**env, "PREFECT_HOME": str(tmp_path / "prefect"), "COLUMNS": "200"}
+
+
+def test_version_is_printed() -> None:
+    done = runner.invoke(cli.app, ["--version"])
+
+    assert done.exit_code == 0 and done.stdout.strip() == "newsfacts 0.1.0"
+
+
+@pytest.mark.parametrize(
+    ("command", "variables"),
+    [
+        ("run", ["NEWSFACTS_SOURCE", "NEWSFACTS_WAREHOUSE", "NEWSFACTS_PUBLISH_DIR", "NEWSFACTS_PUBLISH_ONLY_OK"]),
+        ("check", ["NEWSFACTS_WAREHOUSE"]),
+        ("query", ["NEWSFACTS_WAREHOUSE"]),
+        ("serve", ["NEWSFACTS_SCHEDULE_CRON", "NEWSFACTS_SCHEDULE_TIMEZONE"]),
+    ],
+)
+def test_help_shows_environment_variables_and_defaults(command: str, variables: list[str]) -> None:
+    done = runner.invoke(cli.app, [command, "--help"], env={"COLUMNS": "200"})
+
+    assert done.exit_code == 0
+    for variable in variables:
+        # Rich used to read "[env NEWSFACTS_SOURCE]" as markup and drop it.
+        assert f"env var: {variable}" in done.stdout, variable
+    assert "[default: " in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "--warehouse", "missing.duckdb"], "does not exist"),  # nothing to check
+        (["run", "--source", "missing-folder"], "does not exist"),  # no landing folder
+        (["query", "select 1", "--warehouse", "missing.duckdb"], "does not exist"),  # nothing to query
+        (["serve", "--timezone", "Mars/Olympus"], "not an IANA timezone"),  # a schedule Prefect would refuse later
+        (["serve", "--cron", "every day"], "5 fields"),  # idem
+        (["query", "select 1", "--timeout", "0"], "--timeout"),  # no time at all
+    ],
+)
+def test_bad_arguments_are_usage_errors_before_prefect_starts(tmp_path: Path, args: list[str], message: str) -> None:
+    started = time.monotonic()
+    done = subprocess.run([NEWSFACTS, *args], env=_env(tmp_path), cwd=tmp_path, capture_output=True, text=True)
+    seconds = time.monotonic() - started
+
+    assert done.returncode == 2, done.stderr
+    assert message in " ".join(done.stderr.split()) and "Traceback" not in done.stderr
+    # Prefect's server takes 5-7 s to start: an answer this fast never started it.
+    assert seconds < 4, seconds
+    assert not (tmp_path / "prefect").exists()
+
+
+def test_an_unexpected_error_is_one_line_and_exit_code_3(tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt.duckdb"
+    corrupt.write_bytes(b"not a duckdb file" * 100)
+
+    done = subprocess.run(
+        [NEWSFACTS, "tables", "--warehouse", str(corrupt)], env=_env(tmp_path), capture_output=True, text=True
+    )
+
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr and done.stderr.startswith("error:")
+
+
+class _Fake:
+    """The pipeline's entry points replaced: no Prefect server, no Great Expectations import."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, outcome: Exception) -> None:
+        from flows import pipeline
+
+        def fail(**_kwargs):
+            raise outcome
+
+        monkeypatch.setattr(pipeline, "newsfacts_pipeline", fail)
+        monkeypatch.setattr("expectations.runner.preload", lambda: None)
+        monkeypatch.setattr(cli, "prefect_api", lambda: contextlib.nullcontext(lambda: None))
+
+
+@pytest.mark.parametrize(
+    ("outcome", "code"),
+    [
+        ("quality", cli.Exit.quality_gate),  # expectations of severity error failed: nothing published
+        ("busy", cli.Exit.crash),  # another run holds the warehouse
+        ("bug", cli.Exit.crash),  # anything else
+    ],
+)
+def test_run_exit_codes_tell_a_failed_gate_from_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, outcome: str, code: int
+) -> None:
+    from flows.pipeline import QualityGateFailed
+    from warehouse.db import WarehouseBusy
+
+    error = {
+        "quality": QualityGateFailed("not published: expectations of severity error failed"),
+        "busy": WarehouseBusy("another newsfacts run is writing"),
+        "bug": KeyError("boom"),
+    }[outcome]
+    _Fake(monkeypatch, error)
+
+    done = runner.invoke(cli.app, ["run", "--source", str(tmp_path), "--warehouse", str(tmp_path / "w.duckdb")])
+
+    assert done.exit_code == code, done.output
+    assert "error:" in done.stderr
