@@ -107,7 +107,9 @@ def table_overview(path: Path) -> pa.Table:
             "select schema_name, table_name, comment from duckdb_tables() "
             "where not temporary and database_name = current_database() order by schema_name, table_name"
         ).fetchall()
-        counts = [con.execute(f'select count(*) from {schema}."{table}"').fetchone()[0] for schema, table, _ in tables]
+        counts = [
+            con.execute(f'select count(*) from {schema}."{table}"').fetchall()[0][0] for schema, table, _ in tables
+        ]
     finally:
         con.close()
     return pa.table(

@@ -63,7 +63,7 @@ def test_descriptions_are_comments_of_the_warehouse(built: duckdb.DuckDBPyConnec
     )
     grain = built.execute(
         "select comment from duckdb_tables() where schema_name = 'marts' and table_name = 'fct_quantities'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
 
     assert grain.startswith("one row per numeric fact")
     assert comments["surface"] == "the mention exactly as written in the text"
