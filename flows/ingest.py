@@ -25,7 +25,7 @@ def ingest_landing(work: Path, source: Path, run_id: str, now: datetime, max_fil
             run_id=run_id,
             now=now,
             max_bytes=max_file_bytes,
-            progress=lambda done, total: _progress(logger, done, total),
+            progress=lambda done, total, done_bytes: _progress(logger, done, total, done_bytes),
         )
     counts = dict(log.group_by("status").len().iter_rows())
     logger.info("landing folder %s: %s", source, ", ".join(f"{n:,} {s}" for s, n in sorted(counts.items())) or "empty")
@@ -34,6 +34,6 @@ def ingest_landing(work: Path, source: Path, run_id: str, now: datetime, max_fil
     return log
 
 
-def _progress(logger, done: int, total: int) -> None:
+def _progress(logger, done: int, total: int, done_bytes: int) -> None:
     logger.info("read %s of %s new or changed files", f"{done:,}", f"{total:,}")
-    report("ingest", done, total)
+    report("ingest", done, total, done_bytes)

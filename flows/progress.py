@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.filesize import decimal
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -20,12 +21,12 @@ from rich.text import Text
 
 
 class _Rate(ProgressColumn):
-    """MB of text per second since the stage started."""
+    """Bytes of text per second since the stage started (MB/s on a real corpus, kB/s on the samples)."""
 
     def render(self, task: Task) -> Text:
-        seconds = task.elapsed or 0
-        mb = task.fields.get("bytes", 0) / 1e6
-        return Text(f"{mb / seconds:.1f} MB/s" if seconds > 0 and mb else "- MB/s", style="progress.data.speed")
+        seconds, done = task.elapsed or 0, task.fields.get("bytes", 0)
+        rate = f"{decimal(int(done / seconds))}/s" if seconds > 0 and done else "-"
+        return Text(rate, style="progress.data.speed")
 
 
 class _Reporter:

@@ -39,7 +39,7 @@ def ingest_landing(
     run_id: str,
     now: datetime,
     max_bytes: int,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
 ) -> pl.DataFrame:
     """Ingest the landing folder in one transaction; returns the run's ingest log (one row per file)."""
     con.execute("begin transaction")
@@ -59,7 +59,7 @@ def _ingest(
     run_id: str,
     now: datetime,
     max_bytes: int,
-    progress: Callable[[int, int], None] | None,
+    progress: Callable[[int, int, int], None] | None,
 ) -> pl.DataFrame:
     scan = scan_landing(root)
     current = con.sql(
@@ -120,7 +120,7 @@ def _ingest(
 
     previous = dict(zip(candidates["source_path"], candidates["current_doc_id"], strict=True))
     batches = _batches(candidates, max_bytes)
-    done = 0
+    done = done_bytes = 0
     with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
 
         def read(batch: list[str]) -> list[Future[Decoded]]:
@@ -134,8 +134,9 @@ def _ingest(
             pending = read(batches[number]) if number < len(batches) else []
             logs.append(_store_batch(con, decoded, previous, run_id=run_id, now=now))
             done += len(batch)
+            done_bytes += sum(d.size_bytes or 0 for d in decoded)
             if progress:
-                progress(done, len(candidates))
+                progress(done, len(candidates), done_bytes)
 
     log = pl.concat([frame.cast(LOG_SCHEMA) for frame in logs]).sort("source_path")
     con.register("_log", log.with_columns(run_id=pl.lit(run_id), logged_at=pl.lit(now)).to_arrow())

@@ -266,7 +266,7 @@ def test_batches_are_bounded_by_bytes(ingest, seeds: list[str], monkeypatch: pyt
         run_id="r",
         now=ingest.now,
         max_bytes=100_000,
-        progress=lambda done, total: progress.append((done, total)),
+        progress=lambda done, total, done_bytes: progress.append((done, total)),
     )
 
     assert set(log["status"]) == {"new"}
