@@ -23,6 +23,8 @@ PAGE = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "seeds" / "reference"
 # Schemas whose every table and column must be described.
 DESCRIBED_SCHEMAS = ("raw", "staging", "marts", "quality")
+# Also commented where the dictionary has a row: the reference tables, one row for all (seeds/README.md has the rest).
+COMMENTED_SCHEMAS = (*DESCRIBED_SCHEMAS, "reference")
 
 
 def read_dictionary(path: Path = DICTIONARY) -> pl.DataFrame:
@@ -46,10 +48,14 @@ def catalog(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = DESCRIBED
     return pl.DataFrame([row[:5] for row in tables], schema=dict.fromkeys(columns, pl.String), orient="row")
 
 
-def described(con: duckdb.DuckDBPyConnection, dictionary: pl.DataFrame | None = None) -> pl.DataFrame:
+def described(
+    con: duckdb.DuckDBPyConnection,
+    dictionary: pl.DataFrame | None = None,
+    schemas: tuple[str, ...] = DESCRIBED_SCHEMAS,
+) -> pl.DataFrame:
     """The catalog with each table's and column's description from the dictionary (null when it has none)."""
     rows = (read_dictionary() if dictionary is None else dictionary).rows(named=True)
-    found = catalog(con)
+    found = catalog(con, schemas)
     descriptions = [_describe(rows, *key) for key in found.select("schema", "table", "column").iter_rows()]
     return found.with_columns(description=pl.Series(descriptions, dtype=pl.String))
 
@@ -88,7 +94,7 @@ def stale(con: duckdb.DuckDBPyConnection, dictionary: pl.DataFrame | None = None
 
 def apply_dictionary(con: duckdb.DuckDBPyConnection) -> int:
     """`COMMENT ON` every described table and column whose comment differs; returns how many were set."""
-    entries = described(con).filter(
+    entries = described(con, schemas=COMMENTED_SCHEMAS).filter(
         pl.col("description").is_not_null() & pl.col("description").ne_missing(pl.col("comment"))
     )
     for schema, table, column, description in entries.select("schema", "table", "column", "description").iter_rows():
