@@ -45,7 +45,8 @@ class _App(typer.Typer):
 
 
 app = _App(
-    help="newsfacts: news article texts to a validated facts warehouse.",
+    help="newsfacts: news article texts to a validated facts warehouse. "
+    "Exit codes: 0 done, 1 quality gate failed, 2 usage error, 3 crash.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )

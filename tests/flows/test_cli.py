@@ -28,6 +28,12 @@ def test_version_is_printed() -> None:
     assert done.exit_code == 0 and done.stdout.strip() == "newsfacts 0.1.0"
 
 
+def test_help_says_what_exit_codes_mean() -> None:
+    done = runner.invoke(cli.app, ["--help"], env={"COLUMNS": "200"})
+
+    assert "Exit codes: 0 done, 1 quality gate failed, 2 usage error, 3 crash." in " ".join(done.stdout.split())
+
+
 @pytest.mark.parametrize(
     ("command", "variables"),
     [
