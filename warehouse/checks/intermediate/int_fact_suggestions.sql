@@ -1,0 +1,60 @@
+-- int_fact_suggestions: one row per fact out of its range with the correction (another unit, a factor of 1,000)
+-- that brings it nearest to its reference.
+with
+
+checked as (
+    select * from int_fact_checked
+),
+
+units as (
+    select distinct
+        unit,
+        dimension,
+        base_unit,
+        cast(to_base as double) as to_base
+    from reference.units
+),
+
+candidates as (
+    select
+        checked.fact_id,
+        other_units.unit as suggested_unit,
+        checked.value as suggested_value,
+        checked.value * other_units.to_base as suggested_base,
+        'the unit is ' || other_units.unit as suggestion_reason
+    from checked
+    inner join units as other_units
+        on checked.unit_dimension = other_units.dimension and checked.unit != other_units.unit
+    union all
+    select
+        checked.fact_id,
+        checked.unit as suggested_unit,
+        checked.value * factors.factor as suggested_value,
+        checked.value_base * factors.factor as suggested_base,
+        case when factors.factor > 1 then 'a factor of 1,000 was lost' else 'a factor of 1,000 too many' end
+            as suggestion_reason
+    from checked
+    cross join (values (1000.0), (0.001)) as factors (factor)
+),
+
+suggestions as (
+    select
+        candidates.*,
+        checked.ref_value
+    from candidates
+    inner join checked on candidates.fact_id = checked.fact_id
+    where
+        checked.value_base not between checked.min_base and checked.max_base
+        and candidates.suggested_base between checked.min_base and checked.max_base
+    qualify row_number() over (
+        partition by candidates.fact_id
+        order by
+            abs(ln(candidates.suggested_base / coalesce(checked.ref_value, sqrt(checked.min_base * checked.max_base))))
+    ) = 1
+),
+
+final as (
+    select * from suggestions
+)
+
+select * from final
