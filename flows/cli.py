@@ -380,31 +380,28 @@ def _show(answer, fmt: OutputFormat, output: Path | None, limit: int, vertical: 
 
 
 def _print_summary(summary: dict) -> None:
+    from flows.summary import label
+
     table = Table("measure", "value", title=f"newsfacts run: {summary['status']}")
-    for key, label in (
-        ("documents_seen", "files in the landing folder"),
-        ("documents_new", "files new"),
-        ("documents_changed", "files changed"),
-        ("documents_unchanged", "files unchanged"),
-        ("documents_duplicate", "files duplicating a document held"),
-        ("documents_rejected", "files rejected (raw.ingest_log)"),
-        ("documents_deleted", "files deleted"),
-        ("documents_extracted", "documents extracted"),
+    for key in (
+        "documents_seen",
+        "documents_new",
+        "documents_changed",
+        "documents_unchanged",
+        "documents_duplicate",
+        "documents_rejected",
+        "documents_deleted",
+        "documents_extracted",
     ):
-        table.add_row(label, f"{summary[key]:,}")
+        table.add_row(label(key), f"{summary[key]:,}")
     for name, count in summary["marts"].items():
         table.add_row(f"rows in marts.{name}", f"{count:,}")
     table.add_row(
         "expectations passed / failed", f"{summary['expectations_passed']} / {summary['expectations_failed']}"
     )
-    table.add_row("fct_quantities rows not ok (quality_status)", f"{summary['rows_flagged']:,}")
-    if "row_flags" in summary:
-        table.add_row("row flags, every table and rule (quality.dq_row_flags)", f"{summary['row_flags']:,}")
-    if "partitions_written" in summary:
-        table.add_row(
-            "Parquet partitions written / reused",
-            f"{summary['partitions_written']:,} / {summary['partitions_linked']:,}",
-        )
+    for key in ("rows_flagged", "row_flags", "flags_carried", "partitions_written", "partitions_linked"):
+        if key in summary:
+            table.add_row(label(key), f"{summary[key]:,}")
     table.add_row("warehouse", summary["warehouse"])
     table.add_row("published Parquet", summary["published"])
     if summary.get("report"):

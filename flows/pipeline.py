@@ -19,6 +19,7 @@ from flows.ingest import ingest_landing
 from flows.publish import publish_marts
 from flows.report import write_report_page
 from flows.settings import Settings
+from flows.summary import label
 from flows.transform import transform_documents
 from flows.validate import report_quality, run_suites
 from transforms.extract import EXTRACTOR_VERSION
@@ -216,7 +217,7 @@ def summary_markdown(summary: dict) -> str:
         if key == "marts":
             lines += [f"| rows in marts.{name} | {count:,} |" for name, count in value.items()]
         else:
-            lines.append(f"| {key.replace('_', ' ')} | {value} |")
+            lines.append(f"| {label(key)} | {value} |")
     return "\n".join(lines) + "\n"
 
 

@@ -127,3 +127,72 @@ def test_run_exit_codes_tell_a_failed_gate_from_a_crash(
 
     assert done.exit_code == code, done.output
     assert "error:" in done.stderr
+
+
+def test_check_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows import pipeline
+
+    warehouse = tmp_path / "w.duckdb"
+    warehouse.write_bytes(b"")
+    monkeypatch.setattr(cli, "prefect_api", lambda: contextlib.nullcontext(lambda: None))
+    for blocking, code in (([], cli.Exit.ok), (["fct_quantities: fact_id is unique (2 rows)"], cli.Exit.quality_gate)):
+        monkeypatch.setattr(
+            pipeline, "newsfacts_check", lambda blocking=blocking, **_: {"markdown": "# Data\n", "blocking": blocking}
+        )
+
+        done = runner.invoke(cli.app, ["check", "--warehouse", str(warehouse)])
+
+        assert done.exit_code == code, done.output
+
+
+SUMMARY = {
+    "status": "completed",
+    **dict.fromkeys(
+        [
+            "documents_seen",
+            "documents_new",
+            "documents_changed",
+            "documents_unchanged",
+            "documents_duplicate",
+            "documents_rejected",
+            "documents_deleted",
+            "documents_extracted",
+        ],
+        1,
+    ),
+    "marts": {"fct_quantities": 64},
+    "expectations_passed": 91,
+    "expectations_failed": 2,
+    "rows_flagged": 1,
+    "row_flags": 4,
+    "flags_carried": 0,
+    "published_files": 23,
+    "partitions_written": 4,
+    "partitions_linked": 19,
+    "warehouse": "w.duckdb",
+    "published": "published/current",
+}
+
+
+def test_every_count_says_what_it_counts_in_the_terminal_and_the_artifact(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from flows.pipeline import summary_markdown
+
+    screen = io.StringIO()
+    monkeypatch.setattr(cli, "out", Console(file=screen, width=200))
+    cli._print_summary(SUMMARY)
+    markdown = summary_markdown(SUMMARY)
+
+    # "rows flagged 1" beside 4 rows of quality.dq_row_flags, "files published 19" when 4 were written: no more.
+    for words, value in [
+        ("fct_quantities rows not ok (quality_status)", "1"),
+        ("row flags, every table and rule (quality.dq_row_flags)", "4"),
+        ("Parquet partitions written", "4"),
+        ("Parquet partitions reused (hard links)", "19"),
+    ]:
+        assert any(words in line and f" {value} " in line for line in screen.getvalue().splitlines()), words
+        assert f"| {words} | {value} |" in markdown
+    assert "rows flagged" not in markdown and "published files" not in markdown
