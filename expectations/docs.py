@@ -14,6 +14,8 @@ from pathlib import Path
 import polars as pl
 
 FOLDER = "quality"
+# Failing rows listed on a run's page (worst first); the rest are in quality.dq_row_flags, as the page says.
+MAX_ROWS = 2000
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
@@ -47,8 +49,9 @@ def run_page(run_id: str, checked_at: datetime, results: pl.DataFrame, flags: pl
             row_class=lambda row: "passed" if row["success"] else "failed",
         ),
         "<h2>Failing rows</h2>",
+        _more(flags.height, run_id),
         _table(
-            flags.select(
+            flags.head(MAX_ROWS).select(
                 "table_name",
                 "row_key",
                 "surface",
@@ -79,6 +82,15 @@ def index_page(history: pl.DataFrame) -> str:
         _table(linked, row_class=lambda row: "failed" if row["expectations_failed"] else "passed", raw={"run_id"}),
     ]
     return _html(title, parts)
+
+
+def _more(rows: int, run_id: str) -> str:
+    if rows <= MAX_ROWS:
+        return ""
+    return (
+        f'<p>The {MAX_ROWS:,} worst of {rows:,} flagged rows; all of them: <code>newsfacts query "select * from'
+        f" quality.dq_row_flags where run_id = '{escape(run_id)}'\"</code></p>"
+    )
 
 
 def write_pages(docs_dir: Path, run_id: str, page: str, index: str) -> Path:
