@@ -25,8 +25,14 @@ th { background: #f3f3f3; }
 """
 
 
-def run_page(run_id: str, checked_at: datetime, results: pl.DataFrame, flags: pl.DataFrame) -> str:
-    """One run's quality state: expectations with carried-over failures counted, and every flagged row."""
+def run_page(
+    run_id: str, checked_at: datetime, results: pl.DataFrame, flags: pl.DataFrame, gx_pages: list[str] = ()
+) -> str:
+    """One run's quality state: expectations with carried-over failures counted, and every flagged row.
+
+    `gx_pages` are Great Expectations' pages of the run, relative to the Data Docs folder: GX's own index
+    lists only the last run's, these stay reachable from the run's page.
+    """
     failed = results.filter(~pl.col("success"))
     title = f"newsfacts data quality: run {run_id}"
     verdict = (
@@ -41,6 +47,7 @@ def run_page(run_id: str, checked_at: datetime, results: pl.DataFrame, flags: pl
         f" <a href='index.html'>All runs</a> · <a href='../index.html'>Great Expectations Data Docs</a></p>",
         f"<p><strong>{verdict}</strong>: {results.height - failed.height} of {results.height} expectations passed;"
         f" {flags.height} row flags, {carried} carried over from rows validated before and unchanged.</p>",
+        _gx_links(gx_pages),
         "<h2>Expectations</h2>",
         _table(
             results.sort("success", "table_name", "expectation").select(
@@ -82,6 +89,18 @@ def index_page(history: pl.DataFrame) -> str:
         _table(linked, row_class=lambda row: "failed" if row["expectations_failed"] else "passed", raw={"run_id"}),
     ]
     return _html(title, parts)
+
+
+def gx_pages(docs_dir: Path, run_id: str) -> list[str]:
+    """Great Expectations' validation pages of run `run_id` (named by it), relative to `docs_dir`."""
+    return sorted(path.relative_to(docs_dir).as_posix() for path in docs_dir.glob(f"validations/*/{run_id}/*/*.html"))
+
+
+def _gx_links(pages: list[str]) -> str:
+    if not pages:
+        return ""
+    links = " · ".join(f"<a href='../../{escape(page)}'>{escape(page.split('/')[1])}</a>" for page in pages)
+    return f"<p>Great Expectations' pages of the rows this run validated: {links}</p>"
 
 
 def _more(rows: int, run_id: str) -> str:

@@ -83,9 +83,8 @@ def run_suites(
     data_docs.result()
     outcome = {**summarize(results, stored, flagged), **counts, "flags_carried": carried.height}
     if docs_dir is not None:
-        page = docs.write_pages(
-            docs_dir, run_id, docs.run_page(run_id, checked_at, results, rows), docs.index_page(history)
-        )
+        page = docs.run_page(run_id, checked_at, results, rows, docs.gx_pages(docs_dir, run_id))
+        page = docs.write_pages(docs_dir, run_id, page, docs.index_page(history))
         outcome["quality_page"] = str(page)
     logger.info(
         "expectations: %s passed, %s failed; %s rows flagged (%s of %s check rows validated, %s flags carried over)",

@@ -103,8 +103,9 @@ def _assert_data_docs_show_the_warehouse_state(docs, warehouse, area_fact_id: st
     index = (docs / "quality" / "index.html").read_text(encoding="utf-8")
     assert all(f"runs/{run}.html" in index for run in runs)
     assert (docs / "quality" / "runs" / f"{runs[0]}.html").exists()
-    # GX's own pages carry the Prefect run id as their run name.
-    assert any(runs[1] in path.parts for path in (docs / "validations").rglob("*.html"))
+    # GX's own pages carry the Prefect run id as their run name, and the run's page links them.
+    gx = [path for path in (docs / "validations").rglob("*.html") if runs[1] in path.parts]
+    assert gx and all(f"../../{path.relative_to(docs).as_posix()}" in page for path in gx)
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[uuid.UUID(runs[1])]))

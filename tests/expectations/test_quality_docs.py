@@ -76,3 +76,17 @@ def test_pages_are_written_per_run_with_an_index(tmp_path) -> None:
     assert sorted(p.name for p in (tmp_path / "quality" / "runs").iterdir()) == ["r1.html", "r2.html"]
     index = (tmp_path / "quality" / "index.html").read_text(encoding="utf-8")
     assert "<a href='runs/r2.html'>r2</a>" in index and "<a href='runs/r1.html'>r1</a>" in index
+
+
+def test_the_run_page_links_great_expectations_pages_of_that_run(tmp_path) -> None:
+    for run in ("r1", "r2"):
+        page = tmp_path / "validations" / "fct_quantities" / run / "20240301T000000Z" / "newsfacts-chk_quantities.html"
+        page.parent.mkdir(parents=True)
+        page.write_text("gx", encoding="utf-8")
+
+    pages = docs.gx_pages(tmp_path, "r1")
+    html = docs.run_page("r1", datetime(2024, 3, 1), RESULTS, _flags(0), pages)
+
+    assert pages == ["validations/fct_quantities/r1/20240301T000000Z/newsfacts-chk_quantities.html"]
+    # From quality/runs/<run>.html, two folders up is the Data Docs folder.
+    assert f"<a href='../../{pages[0]}'>fct_quantities</a>" in html
