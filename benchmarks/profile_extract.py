@@ -142,7 +142,9 @@ def main() -> None:
     steps["find_quantities"], q = timed(lambda: find_quantities(s, vocab).collect())
     steps["assign_metrics"], q2 = timed(lambda: assign_metrics(q.lazy(), s, vocab).collect())
     steps["assign_periods"], q3 = timed(lambda: assign_periods(q2.lazy(), s).collect())
-    steps["assign_subjects"], _ = timed(lambda: assign_subjects(q3.lazy(), mentions.lazy(), places.lazy(), s, vocab).collect())
+    steps["assign_subjects"], _ = timed(
+        lambda: assign_subjects(q3.lazy(), mentions.lazy(), places.lazy(), s, vocab).collect()
+    )
     steps["find_people"], _ = timed(lambda: find_people(s, vocab).collect())
     steps["find_document_refs"], _ = timed(lambda: find_document_refs(s, vocab).collect())
     steps["find_events"], _ = timed(lambda: find_events(s, articles.lazy(), vocab).collect())
