@@ -390,6 +390,57 @@ def dated_mention_checks(as_of: date) -> list[Check]:
     ]
 
 
+# Marts whose keys chk_keys tests, and whether their rows point to an article and a person.
+KEYED_MARTS = {
+    "dim_people": (False, False),
+    "dim_places": (False, False),
+    "fct_person_roles": (True, True),
+    "fct_document_refs": (True, False),
+    "fct_events": (True, False),
+}
+
+
+def key_checks() -> list[Check]:
+    """One suite per mart not covered above: its key present and unique, the rows it points to there."""
+    table, key = "chk_keys", "check_key"
+    checks = []
+    for mart, (has_article, has_person) in KEYED_MARTS.items():
+        where = (("mart", mart),)
+        checks += [
+            Check(
+                mart, table, key, f"{mart} key is present", "structure", ERROR,
+                "a row without a key cannot be found, joined or flagged",
+                "ExpectColumnValuesToNotBeNull", {"column": "row_key"},
+                where=where, message_column="msg_key_missing", row_status="implausible",
+            ),
+            Check(
+                mart, table, key, f"{mart} key is unique", "structure", ERROR,
+                f"the grain of {mart} is one row per key",
+                "ExpectColumnValuesToBeBetween", {"column": "key_rows", "max_value": 1},
+                where=where, message_column="msg_key_unique", row_status="implausible",
+            ),
+        ]  # fmt: skip
+        if has_article:
+            checks.append(
+                Check(
+                    mart, table, key, f"{mart} rows belong to an article", "structure", ERROR,
+                    "every mention must lead back to an article of dim_articles",
+                    "ExpectColumnValuesToBeInSet", {"column": "has_article", "value_set": [True]},
+                    where=where, message_column="msg_orphan_article", row_status="implausible",
+                )
+            )  # fmt: skip
+        if has_person:
+            checks.append(
+                Check(
+                    mart, table, key, f"{mart} rows belong to a person", "structure", ERROR,
+                    "every role must lead to a person of dim_people",
+                    "ExpectColumnValuesToBeInSet", {"column": "has_person", "value_set": [True]},
+                    where=where, message_column="msg_orphan_person", row_status="implausible",
+                )
+            )  # fmt: skip
+    return checks
+
+
 def all_checks(reference: dict[str, pl.DataFrame], as_of: date) -> list[Check]:
     """Every suite of newsfacts."""
-    return quantity_checks(reference) + article_checks(as_of) + dated_mention_checks(as_of)
+    return quantity_checks(reference) + article_checks(as_of) + dated_mention_checks(as_of) + key_checks()

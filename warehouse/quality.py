@@ -13,7 +13,14 @@ from warehouse.db import SQL_DIR
 from warehouse.models import all_exist
 
 # Check tables and the key that names their rows.
-CHECK_KEYS = {"chk_quantities": "fact_id", "chk_articles": "article_id", "chk_dated_mentions": "mention_id"}
+CHECK_KEYS = {
+    "chk_quantities": "fact_id",
+    "chk_articles": "article_id",
+    "chk_dated_mentions": "mention_id",
+    "chk_keys": "check_key",
+}
+# Check tables built whole at every check build: their rows belong to no one article (people, places).
+WHOLE_REBUILD = ("chk_keys",)
 CHECK_TABLES = tuple(CHECK_KEYS)
 # The intermediate models of a check table (warehouse/checks/intermediate/), each built from those before it.
 INTERMEDIATES = {
@@ -64,7 +71,10 @@ def build_check_tables(
                 "from quality.chk_quantities where article_id in (select article_id from check_scope)"
             )
             for name in CHECK_TABLES:
-                _replace_rows(con, name)
+                if name in WHOLE_REBUILD:
+                    con.execute(f"create or replace table quality.{name} as {_check_rows(name)}")
+                else:
+                    _replace_rows(con, name)
             # The other articles with a fact that can conflict with a changed article's, before or after.
             _scope(
                 con,
@@ -372,7 +382,12 @@ def _suggestions(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 # What names a check row to a person: its surface, or an article's title.
-ROW_LABELS = {"chk_quantities": "surface", "chk_articles": "title", "chk_dated_mentions": "surface"}
+ROW_LABELS = {
+    "chk_quantities": "surface",
+    "chk_articles": "title",
+    "chk_dated_mentions": "surface",
+    "chk_keys": "row_key",
+}
 
 
 def flagged_rows(con: duckdb.DuckDBPyConnection, run_id: str, checks: list[Check]) -> pl.DataFrame:
