@@ -39,7 +39,7 @@ def main() -> None:
     from expectations.runner import run_checks
     from expectations.suites import all_checks
     from flows.validate import SUITE_REFERENCE_TABLES
-    from warehouse import db, quality
+    from warehouse import db, quality_io
     from warehouse.reference import load_vocabulary, read_reference
 
     reference_dir = ROOT / "seeds" / "reference"
@@ -52,8 +52,8 @@ def main() -> None:
         checks = all_checks(reference, date.today())
         con = db.connect(work)
         t0 = time.perf_counter()
-        quality.build_check_tables(con, debris)
-        frames = quality.check_frames(con, checks)
+        quality_io.build_check_tables(con, debris)
+        frames = quality_io.check_frames(con, checks)
         steps["build check tables (DuckDB) + to pandas"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         run_checks(frames, checks, None)
@@ -69,10 +69,10 @@ def main() -> None:
         run_checks(frames, checks, Path(tmp) / "data_docs").data_docs.result()
         profiler.disable()
         t0 = time.perf_counter()
-        quality.record_results(con, results, flags, checks, run_id="profile", checked_at=datetime.now())
+        quality_io.record_results(con, results, flags, checks, run_id="profile", checked_at=datetime.now())
         steps["record_results"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        flagged = quality.apply_flags(con, "profile")
+        flagged = quality_io.apply_flags(con, "profile")
         steps["apply_flags"] = time.perf_counter() - t0
         con.close()
 

@@ -16,15 +16,15 @@ from prefect.cache_policies import NO_CACHE
 from flows.progress import report
 from transforms.extract import EXTRACTOR_VERSION, collect_all, extract_documents
 from transforms.vocabulary import Vocabulary
-from warehouse import db, staging
+from warehouse import db, staging_io
 
 
 @task(name="list-documents-to-extract", cache_policy=NO_CACHE)
 def list_documents_to_extract(work: Path, full_refresh: bool) -> list[str]:
     """Current documents whose staging rows are missing or from an older extractor version."""
     with db.session(work) as con:
-        pruned = staging.prune_staging(con)
-        doc_ids = staging.documents_to_extract(con, EXTRACTOR_VERSION, full_refresh=full_refresh)
+        pruned = staging_io.prune_staging(con)
+        doc_ids = staging_io.documents_to_extract(con, EXTRACTOR_VERSION, full_refresh=full_refresh)
     logger = get_run_logger()
     if pruned:
         logger.info("dropped staging rows of %s documents no longer in the landing folder", f"{pruned:,}")
@@ -34,7 +34,7 @@ def list_documents_to_extract(work: Path, full_refresh: bool) -> list[str]:
 @task(name="fetch-documents", cache_policy=NO_CACHE)
 def fetch_documents(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> pa.Table:
     """The text of a batch of documents."""
-    return staging.fetch_documents(con, doc_ids)
+    return staging_io.fetch_documents(con, doc_ids)
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
@@ -51,7 +51,7 @@ def load_staging(
     """Replace the staging rows of a batch, in one transaction."""
     con.execute("begin transaction")
     try:
-        counts = staging.load_staging(
+        counts = staging_io.load_staging(
             con, {n: pl.from_arrow(t) for n, t in tables.items()}, doc_ids, version=EXTRACTOR_VERSION, now=now
         )
     except BaseException:

@@ -15,7 +15,7 @@ from expectations import docs
 from expectations.report import markdown_summary
 from expectations.runner import run_checks
 from expectations.suites import all_checks
-from warehouse import db, quality
+from warehouse import db, quality_io
 from warehouse.reference import load_vocabulary, read_reference
 
 SUITE_REFERENCE_TABLES = ("units", "metrics", "metric_ranges", "metric_reference", "shares", "derived_ranges")
@@ -48,11 +48,11 @@ def run_suites(
     fingerprint = fingerprint and f"{fingerprint}:great_expectations=={version('great_expectations')}"
     logger = get_run_logger()
     with db.session(work) as con:
-        quality.build_check_tables(con, debris, changed_articles)
-        scope = quality.scope_validation(
+        quality_io.build_check_tables(con, debris, changed_articles)
+        scope = quality_io.scope_validation(
             con, None if validate_all else fingerprint, as_of, [c.name for c in checks if c.uses_check_date]
         )
-        frames = quality.check_frames(con, checks)
+        frames = quality_io.check_frames(con, checks)
     # DuckDB's connection is closed while Great Expectations works on its pandas copies, so that its
     # buffers (up to the 1 GB limit) are not held beside GX's.
     logger.info(
@@ -63,12 +63,12 @@ def run_suites(
     results, flags, data_docs = run_checks(frames, checks, docs_dir, run_name=run_id)
     del frames
     with db.session(work) as con:
-        carried = quality.carried_flags(con, checks, scope["previous_run_id"])
+        carried = quality_io.carried_flags(con, checks, scope["previous_run_id"])
         results = with_carried(results, carried)
-        stored = quality.record_results(
+        stored = quality_io.record_results(
             con, results, flags, checks, run_id=run_id, checked_at=checked_at, carried=carried
         )
-        counts = quality.save_validation(
+        counts = quality_io.save_validation(
             con,
             run_id=run_id,
             validated_at=checked_at,
@@ -77,9 +77,9 @@ def run_suites(
             scope=scope["scope"],
             flags_carried=carried.height,
         )
-        flagged = quality.apply_flags(con, run_id)
+        flagged = quality_io.apply_flags(con, run_id)
         if docs_dir is not None:
-            rows, history = quality.flagged_rows(con, run_id, checks), quality.validation_history(con)
+            rows, history = quality_io.flagged_rows(con, run_id, checks), quality_io.validation_history(con)
     data_docs.result()
     outcome = {**summarize(results, stored, flagged), **counts, "flags_carried": carried.height}
     if docs_dir is not None:

@@ -160,14 +160,14 @@ def _quote(text: str) -> str:
 
 def scratch_warehouse(folder: Path, reference_dir: Path) -> Path:
     """A warehouse with every table of the described schemas built from empty inputs, and its comments."""
-    from warehouse import quality
+    from warehouse import quality_io
 
     path = folder / "dictionary.duckdb"
     with db.session(path) as con:
         db.create_schemas(con)
         models.load_reference(con, reference_dir)
         models.build_marts(con)
-        quality.build_check_tables(con, [])
+        quality_io.build_check_tables(con, [])
         apply_dictionary(con)
     return path
 

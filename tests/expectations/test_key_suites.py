@@ -9,7 +9,7 @@ import pytest
 
 from expectations.suites import KEYED_MARTS, key_checks
 from tests.conftest import REFERENCE
-from warehouse import db, models, quality
+from warehouse import db, models, quality_io
 
 
 @pytest.fixture
@@ -36,8 +36,8 @@ def _failures(path: Path) -> set[str]:
 
     checks = key_checks()
     with db.session(path) as con:
-        quality.build_check_tables(con, [])
-        frames = quality.check_frames(con, checks)
+        quality_io.build_check_tables(con, [])
+        frames = quality_io.check_frames(con, checks)
     validation = run_checks({"chk_keys": frames["chk_keys"]}, checks)
     return set(validation.results.filter(~validation.results["success"])["expectation"])
 

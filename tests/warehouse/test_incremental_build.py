@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import REFERENCE, SEEDS
 from tests.expectations.test_planted_errors import CONFLICTING_ARTICLE
 from transforms.extract import EXTRACTOR_VERSION, collect_all, extract_documents
-from warehouse import db, models, quality, staging
+from warehouse import db, models, quality_io, staging_io
 from warehouse.ingest import ingest_landing
 from warehouse.reference import load_vocabulary
 
@@ -30,14 +30,14 @@ def _run(warehouse: Path, landing: Path, now: datetime, *, incremental: bool) ->
     try:
         ingest_landing(con, landing, run_id=now.isoformat(), now=now, max_bytes=10_000_000)
         models.load_reference(con, REFERENCE)
-        staging.prune_staging(con)
-        doc_ids = staging.documents_to_extract(con, EXTRACTOR_VERSION, full_refresh=False)
+        staging_io.prune_staging(con)
+        doc_ids = staging_io.documents_to_extract(con, EXTRACTOR_VERSION, full_refresh=False)
         if doc_ids:
-            docs = pl.from_arrow(staging.fetch_documents(con, doc_ids))
+            docs = pl.from_arrow(staging_io.fetch_documents(con, doc_ids))
             frames = collect_all(extract_documents(docs.lazy(), VOCAB))
-            staging.load_staging(con, frames, doc_ids, version=EXTRACTOR_VERSION, now=now)
+            staging_io.load_staging(con, frames, doc_ids, version=EXTRACTOR_VERSION, now=now)
         built = models.build_marts(con, incremental=incremental)
-        quality.build_check_tables(con, DEBRIS, built.changed_articles)
+        quality_io.build_check_tables(con, DEBRIS, built.changed_articles)
     finally:
         con.close()
     db.commit_build(work, warehouse)
@@ -48,7 +48,7 @@ def _tables(path: Path) -> dict[str, pl.DataFrame]:
     """Every mart and check table, rows sorted (row order is not part of a table)."""
     # to_validate says what the next validation reads, not what the row is.
     queries = {f"marts.{m}": f"select * from marts.{m}" for m in models.MART_ORDER} | {
-        f"quality.{c}": f"select * exclude (to_validate) from quality.{c}" for c in quality.CHECK_TABLES
+        f"quality.{c}": f"select * exclude (to_validate) from quality.{c}" for c in quality_io.CHECK_TABLES
     }
     con = db.connect_read_only(path)
     try:
@@ -65,7 +65,7 @@ def _from_scratch(path: Path, tmp_path: Path) -> dict[str, pl.DataFrame]:
     con = db.connect(copy)
     try:
         built = models.build_marts(con)
-        quality.build_check_tables(con, DEBRIS, built.changed_articles)
+        quality_io.build_check_tables(con, DEBRIS, built.changed_articles)
     finally:
         con.close()
     return _tables(copy)

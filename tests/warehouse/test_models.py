@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from tests.conftest import REFERENCE, SEEDS
 from transforms.articles import content_text
 from transforms.extract import EXTRACTOR_VERSION, collect_all, extract_documents
-from warehouse import db, models, staging
+from warehouse import db, models, staging_io
 from warehouse.ingest import ingest_landing
 from warehouse.reference import load_vocabulary
 
@@ -29,10 +29,10 @@ def _build(landing: Path, warehouse: Path) -> None:
     try:
         ingest_landing(con, landing, run_id="test", now=NOW, max_bytes=10_000_000)
         models.load_reference(con, REFERENCE)
-        doc_ids = staging.documents_to_extract(con, EXTRACTOR_VERSION, full_refresh=False)
-        docs = pl.from_arrow(staging.fetch_documents(con, doc_ids))
+        doc_ids = staging_io.documents_to_extract(con, EXTRACTOR_VERSION, full_refresh=False)
+        docs = pl.from_arrow(staging_io.fetch_documents(con, doc_ids))
         frames = collect_all(extract_documents(docs.lazy(), load_vocabulary(REFERENCE)))
-        staging.load_staging(con, frames, doc_ids, version=EXTRACTOR_VERSION, now=NOW)
+        staging_io.load_staging(con, frames, doc_ids, version=EXTRACTOR_VERSION, now=NOW)
         models.build_marts(con)
     finally:
         con.close()

@@ -1,7 +1,7 @@
 -- chk_articles: one row per article with what the structure rules test.
--- Variable debris_regex (set by warehouse.quality from reference.debris_patterns) matches any line
+-- Variable debris_regex (set by warehouse.quality_io from reference.debris_patterns) matches any line
 -- of in-body debris; DuckDB's RE2 scans the bodies far faster than Python's re inside GX.
--- Table check_scope (a temporary table of warehouse.quality) holds the articles whose rows are built.
+-- Table check_scope (a temporary table of warehouse.quality_io) holds the articles whose rows are built.
 with
 
 scope as (

@@ -1,5 +1,5 @@
 -- chk_dated_mentions: one row per dated document reference or event, with the article's publication date.
--- Table check_scope (a temporary table of warehouse.quality) holds the articles whose rows are built.
+-- Table check_scope (a temporary table of warehouse.quality_io) holds the articles whose rows are built.
 with
 
 scope as (

@@ -1,5 +1,5 @@
 -- int_fact_based: one row per fact of the articles in check scope, in base units, with the text at its span.
--- Table check_scope (a temporary table of warehouse.quality) holds the articles whose rows are built:
+-- Table check_scope (a temporary table of warehouse.quality_io) holds the articles whose rows are built:
 -- every article, or those a run changed and the articles their facts may conflict with.
 with
 

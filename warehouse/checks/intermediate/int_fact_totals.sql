@@ -1,5 +1,5 @@
 -- int_fact_totals: one row per total in scope that is followed by its parts, with their sum.
--- Variable parts_regex (set by warehouse.quality from reference.parts_markers) matches the words that
+-- Variable parts_regex (set by warehouse.quality_io from reference.parts_markers) matches the words that
 -- introduce the parts of a total; as a variable it is compiled once, not once per row.
 with
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from transforms.extract import EXTRACTOR_VERSION
-from warehouse import staging
+from warehouse import staging_io
 
 
 @pytest.mark.parametrize(
@@ -19,9 +19,9 @@ from warehouse import staging
 )
 def test_fetch_documents_returns_exactly_the_batch_with_its_text(seeds, ingest, warehouse_con, pick) -> None:
     ingest()
-    todo = staging.documents_to_extract(warehouse_con, EXTRACTOR_VERSION, full_refresh=False)
+    todo = staging_io.documents_to_extract(warehouse_con, EXTRACTOR_VERSION, full_refresh=False)
     batch = pick(todo)
-    fetched = staging.fetch_documents(warehouse_con, batch).to_pylist()
+    fetched = staging_io.fetch_documents(warehouse_con, batch).to_pylist()
     stored = dict(warehouse_con.execute("select doc_id, text from raw.documents").fetchall())
     assert [row["doc_id"] for row in fetched] == sorted(batch)
     assert all(row["text"] == stored[row["doc_id"]] for row in fetched)
@@ -29,6 +29,6 @@ def test_fetch_documents_returns_exactly_the_batch_with_its_text(seeds, ingest, 
 
 def test_documents_to_extract_come_in_storage_order(seeds, ingest, warehouse_con) -> None:
     ingest()
-    todo = staging.documents_to_extract(warehouse_con, EXTRACTOR_VERSION, full_refresh=False)
+    todo = staging_io.documents_to_extract(warehouse_con, EXTRACTOR_VERSION, full_refresh=False)
     in_storage = [r[0] for r in warehouse_con.execute("select doc_id from raw.documents order by rowid").fetchall()]
     assert todo == in_storage and len(todo) == 5
