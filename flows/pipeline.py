@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
 from pathlib import Path
 
+import polars as pl
 from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -23,10 +23,13 @@ from flows.summary import label
 from flows.transform import transform_documents
 from flows.validate import report_quality, run_suites
 from transforms.extract import EXTRACTOR_VERSION
+from transforms.vocabulary import Vocabulary
 from warehouse import db, dictionary
 from warehouse.models import inputs_fingerprint
 from warehouse.publish import read_manifest
 from warehouse.reference import load_vocabulary
+
+SUMMARY_ARTIFACT = "What this run ingested, extracted, validated and published"
 
 
 class QualityGateFailed(RuntimeError):
@@ -44,18 +47,63 @@ def commit_build(work: Path, warehouse: Path, run_id: str, started_at: datetime,
     """Record the run, comment every table and column from the data dictionary, swap the build in."""
     with db.session(work) as con:
         dictionary.apply_dictionary(con)
-        con.execute(
-            "insert or replace into raw.runs values (?, ?, ?, ?, ?, ?)",
-            [
-                run_id,
-                started_at,
-                datetime.now(),
-                summary["status"],
-                EXTRACTOR_VERSION,
-                json.dumps(summary, default=str),
-            ],
-        )
+        db.record_run(con, run_id, started_at, summary, EXTRACTOR_VERSION)
     db.commit_build(work, warehouse)
+
+
+def extract_build_validate(
+    work: Path,
+    settings: Settings,
+    vocab: Vocabulary,
+    log: pl.DataFrame,
+    run_id: str,
+    started_at: datetime,
+    fingerprint: str,
+    full_refresh: bool,
+    warehouse: Path,
+    publish_dir: Path,
+) -> tuple[dict, list[str]]:
+    """Extract the documents that need it, build the marts, validate them: the run summary and blocking failures."""
+    preload_great_expectations()
+    load_reference(work, settings.reference_dir)
+    extracted = transform_documents.with_options(task_runner=_task_runner(settings))(
+        work, vocab, started_at, settings.batch_docs, full_refresh, in_flight=_workers(settings)
+    )
+    built = build_marts(work, fingerprint, full_refresh)
+    quality = run_suites(
+        work, settings.reference_dir, run_id, datetime.now(), started_at.date(), settings.data_docs_dir,
+        fingerprint=fingerprint, validate_all=full_refresh, changed_articles=built.changed_articles,
+    )  # fmt: skip
+    report_quality(quality)
+    summary = run_summary(log, extracted, built.rows, quality, warehouse, publish_dir)
+    summary |= {"articles_rebuilt": built.articles_rebuilt, "inputs_fingerprint": fingerprint}
+    return summary, quality["blocking"]
+
+
+def unchanged_summary(log: dict, previous: dict, warehouse: Path, publish_dir: Path) -> dict:
+    """The summary of a run that found nothing changed: the last run's figures, nothing rebuilt or published."""
+    summary = {**previous, **run_summary(log, {}, previous["marts"], previous, warehouse, publish_dir)}
+    summary.pop("run_id", None)
+    return summary | {
+        "status": "completed",
+        "published_files": 0,
+        "partitions_written": 0,
+        "partitions_linked": 0,
+        "unchanged_since": previous.get("unchanged_since") or previous["run_id"],
+        "articles_rebuilt": 0,
+    }
+
+
+def published_summary(manifest: dict, run_id: str) -> dict:
+    """What a publication wrote and reused, for the run summary."""
+    tables = manifest["tables"].values()
+    return {
+        "published_files": sum(len(t["files"]) for t in tables),
+        "partitions_written": sum(t["written"] for t in tables),
+        "partitions_linked": sum(t["linked"] for t in tables),
+        "published_run_id": run_id,
+        "status": "completed",
+    }
 
 
 def _task_runner(settings: Settings):
@@ -98,9 +146,7 @@ def newsfacts_pipeline(
         publish_dir: folder of published Parquet (default: NEWSFACTS_PUBLISH_DIR or warehouse/published).
     """
     settings = Settings()
-    source = Path(source or settings.source)
-    warehouse = Path(warehouse or settings.warehouse)
-    publish_dir = Path(publish_dir or settings.publish_dir)
+    source, warehouse, publish_dir = settings.paths(source, warehouse, publish_dir)
     only_ok = settings.publish_only_ok if publish_only_ok is None else publish_only_ok
     run_id = str(runtime.flow_run.id or uuid.uuid4())
     started_at = datetime.now()
@@ -115,62 +161,29 @@ def newsfacts_pipeline(
             fingerprint = inputs_fingerprint(settings.reference_dir, EXTRACTOR_VERSION, str(only_ok))
             previous = last_completed_run(work)
             if not full_refresh and nothing_changed(log, previous, fingerprint, publish_dir):
-                built_by = previous.get("unchanged_since") or previous["run_id"]
-                logger.info("nothing changed since run %s: marts, quality results and Parquet stay", built_by)
-                summary = {**previous, **run_summary(log, {}, previous["marts"], previous, warehouse, publish_dir)}
-                summary.pop("run_id", None)
-                summary.update(
-                    status="completed",
-                    published_files=0,
-                    partitions_written=0,
-                    partitions_linked=0,
-                    unchanged_since=built_by,
-                    articles_rebuilt=0,
+                summary = unchanged_summary(log, previous, warehouse, publish_dir)
+                logger.info(
+                    "nothing changed since run %s: marts, quality results and Parquet stay", summary["unchanged_since"]
                 )
                 commit_build(work, warehouse, run_id, started_at, summary)
             else:
-                preload_great_expectations()
-                load_reference(work, settings.reference_dir)
-                extracted = transform_documents.with_options(task_runner=_task_runner(settings))(
-                    work, vocab, started_at, settings.batch_docs, full_refresh, in_flight=_workers(settings)
+                summary, blocking = extract_build_validate(
+                    work, settings, vocab, log, run_id, started_at, fingerprint, full_refresh, warehouse, publish_dir
                 )
-                built = build_marts(work, fingerprint, full_refresh)
-                marts = built.rows
-                quality = run_suites(
-                    work,
-                    settings.reference_dir,
-                    run_id,
-                    datetime.now(),
-                    started_at.date(),
-                    settings.data_docs_dir,
-                    fingerprint=fingerprint,
-                    validate_all=full_refresh,
-                    changed_articles=built.changed_articles,
-                )
-                report_quality(quality)
-                summary = run_summary(log, extracted, marts, quality, warehouse, publish_dir)
-                summary["articles_rebuilt"] = "all" if built.changed_articles is None else len(built.changed_articles)
-                summary["inputs_fingerprint"] = fingerprint
-                if quality["blocking"]:
+                if blocking:
                     summary["status"] = "failed: quality gate"
                     commit_build(work, warehouse, run_id, started_at, summary)
                     raise QualityGateFailed(
-                        "not published: expectations of severity error failed: " + "; ".join(quality["blocking"])
+                        "not published: expectations of severity error failed: " + "; ".join(blocking)
                     )
                 manifest = publish_marts(work, publish_dir, run_id, started_at, only_ok, settings.keep_publications)
-                summary["published_files"] = sum(len(t["files"]) for t in manifest["tables"].values())
-                summary["partitions_written"] = sum(t["written"] for t in manifest["tables"].values())
-                summary["partitions_linked"] = sum(t["linked"] for t in manifest["tables"].values())
-                summary["published_run_id"] = run_id
-                summary["status"] = "completed"
+                summary |= published_summary(manifest, run_id)
                 commit_build(work, warehouse, run_id, started_at, summary)
                 summary["report"] = str(write_report_page(warehouse, settings.data_docs_dir / "report.html"))
         finally:
             db.abort_build(work)
     create_markdown_artifact(
-        key="newsfacts-run-summary",
-        markdown=summary_markdown(summary),
-        description="What this run ingested, extracted, validated and published",
+        key="newsfacts-run-summary", markdown=summary_markdown(summary), description=SUMMARY_ARTIFACT
     )
     return summary
 

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     schedule_cron: str = Field("0 6 * * *", description="cron of the scheduled re-ingestion deployment")
     schedule_timezone: str = Field("Asia/Ho_Chi_Minh", description="timezone of the re-ingestion schedule")
 
+    def paths(self, source: Path | None, warehouse: Path | None, publish_dir: Path | None) -> tuple[Path, Path, Path]:
+        """Landing folder, warehouse file and publish folder: the given ones, else the configured ones."""
+        return Path(source or self.source), Path(warehouse or self.warehouse), Path(publish_dir or self.publish_dir)
+
 
 def configure_prefect() -> None:
     """Defaults for Prefect's embedded server, each unless the user chose otherwise.

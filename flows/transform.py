@@ -49,16 +49,10 @@ def load_staging(
     con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], doc_ids: list[str], now: datetime
 ) -> dict[str, int]:
     """Replace the staging rows of a batch, in one transaction."""
-    con.execute("begin transaction")
-    try:
-        counts = staging_io.load_staging(
+    with db.transaction(con):
+        return staging_io.load_staging(
             con, {n: pl.from_arrow(t) for n, t in tables.items()}, doc_ids, version=EXTRACTOR_VERSION, now=now
         )
-    except BaseException:
-        con.execute("rollback")
-        raise
-    con.execute("commit")
-    return counts
 
 
 @flow(name="transform-documents", log_prints=False)

@@ -71,3 +71,21 @@ def test_no_module_sits_beside_a_folder_of_its_name(package: str) -> None:
 
     clashes = [p.name for p in (ROOT / package).glob("*.py") if is_code(ROOT / package / p.stem)]
     assert not clashes, clashes
+
+
+def test_flows_only_sequence() -> None:
+    # A flow body holds task calls, parameters and log lines; SQL and connections live in warehouse/.
+    sql = [
+        f"{p.name}:{n}"
+        for p in sorted((ROOT / "flows").glob("*.py"))
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+        if "con.execute(" in line or "con.sql(" in line
+    ]
+    assert not sql, sql
+    long = {}
+    for path in sorted((ROOT / "flows").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            is_flow = isinstance(node, ast.FunctionDef) and any("flow" in ast.unparse(d) for d in node.decorator_list)
+            if is_flow and node.end_lineno - node.lineno + 1 > 60:
+                long[f"{path.name}:{node.name}"] = node.end_lineno - node.lineno + 1
+    assert not long, long

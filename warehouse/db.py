@@ -10,11 +10,13 @@ second run wait (bounded) instead of racing.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -153,6 +155,26 @@ def commit_build(work: Path, path: Path) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction: committed when the block ends, rolled back when it raises."""
+    con.begin()
+    try:
+        yield
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+def record_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime, summary: dict, version: str) -> None:
+    """The run's row of `raw.runs`: when, its status, the extractor version and its whole summary."""
+    con.execute(
+        "insert or replace into raw.runs values (?, ?, ?, ?, ?, ?)",
+        [run_id, started_at, datetime.now(), summary["status"], version, json.dumps(summary, default=str)],
+    )
 
 
 def abort_build(work: Path) -> None:

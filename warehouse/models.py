@@ -56,6 +56,11 @@ class MartBuild(NamedTuple):
     rows: dict[str, int]
     changed_articles: list[str] | None
 
+    @property
+    def articles_rebuilt(self) -> int | str:
+        """How many articles the build replaced: `all` for a build from scratch."""
+        return "all" if self.changed_articles is None else len(self.changed_articles)
+
 
 def build_marts(con: duckdb.DuckDBPyConnection, *, incremental: bool = False) -> MartBuild:
     """Build every mart in one transaction: from scratch, or only the rows of articles whose inputs changed.
