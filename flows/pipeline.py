@@ -21,7 +21,7 @@ from flows.report import write_report_page
 from flows.settings import Settings
 from flows.summary import label
 from flows.transform import transform_documents
-from flows.validate import report_quality, run_suites
+from flows.validate import QualityOutcome, report_quality, run_suites
 from transforms.extract import EXTRACTOR_VERSION
 from transforms.vocabulary import Vocabulary
 from warehouse import db, dictionary
@@ -82,9 +82,10 @@ def extract_build_validate(
 
 def unchanged_summary(log: dict, previous: dict, warehouse: Path, publish_dir: Path) -> dict:
     """The summary of a run that found nothing changed: the last run's figures, nothing rebuilt or published."""
-    summary = {**previous, **run_summary(log, {}, previous["marts"], previous, warehouse, publish_dir)}
+    summary = {**previous, **ingest_counts(log, warehouse, publish_dir)}
     summary.pop("run_id", None)
     return summary | {
+        "documents_extracted": 0,
         "status": "completed",
         "published_files": 0,
         "partitions_written": 0,
@@ -198,8 +199,8 @@ def nothing_changed(log, previous: dict | None, fingerprint: str, publish_dir: P
     return manifest is not None and manifest["run_id"] == previous.get("published_run_id")
 
 
-def run_summary(log, extracted: dict, marts: dict, quality: dict, warehouse: Path, publish_dir: Path) -> dict:
-    """Counts a user wants after a run."""
+def ingest_counts(log: pl.DataFrame, warehouse: Path, publish_dir: Path) -> dict:
+    """What the ingest stage saw, and where the run wrote."""
     statuses = dict(log.group_by("status").len().iter_rows())
     return {
         "documents_seen": log.height - statuses.get("deleted", 0),
@@ -209,17 +210,26 @@ def run_summary(log, extracted: dict, marts: dict, quality: dict, warehouse: Pat
         "documents_duplicate": statuses.get("duplicate", 0),
         "documents_rejected": statuses.get("rejected", 0),
         "documents_deleted": statuses.get("deleted", 0),
+        "warehouse": str(warehouse),
+        "published": str(publish_dir / "current"),
+    }
+
+
+def run_summary(
+    log: pl.DataFrame, extracted: dict, marts: dict, quality: QualityOutcome, warehouse: Path, publish_dir: Path
+) -> dict:
+    """Counts a user wants after a run."""
+    return {
+        **ingest_counts(log, warehouse, publish_dir),
         "documents_extracted": extracted.get("documents", 0),
         "marts": marts,
-        "expectations_passed": quality.get("passed", quality.get("expectations_passed")),
-        "expectations_failed": quality.get("failed", quality.get("expectations_failed")),
+        "expectations_passed": quality["passed"],
+        "expectations_failed": quality["failed"],
         "rows_flagged": quality["rows_flagged"],
-        "row_flags": quality.get("flags", quality.get("row_flags", 0)),
+        "row_flags": quality["flags"],
         "check_rows_validated": quality.get("rows_validated", 0),
         "flags_carried": quality.get("flags_carried", 0),
         "published_files": 0,
-        "warehouse": str(warehouse),
-        "published": str(publish_dir / "current"),
     }
 
 

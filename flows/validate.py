@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from importlib.metadata import version
 from pathlib import Path
+from typing import TypedDict
 
 import polars as pl
 from prefect import get_run_logger, task
@@ -32,7 +33,7 @@ def run_suites(
     fingerprint: str | None = None,
     validate_all: bool = False,
     changed_articles: list[str] | None = None,
-) -> dict:
+) -> QualityOutcome:
     """Run every suite, store results and row flags, flag the marts; returns the outcome.
 
     With a `fingerprint` of the suites' inputs, Great Expectations reads only the check rows that
@@ -81,7 +82,7 @@ def run_suites(
         if docs_dir is not None:
             rows, history = quality_io.flagged_rows(con, run_id, checks), quality_io.validation_history(con)
     data_docs.result()
-    outcome = {**summarize(results, stored, flagged), **counts, "flags_carried": carried.height}
+    outcome: QualityOutcome = {**summarize(results, stored, flagged), **counts, "flags_carried": carried.height}
     if docs_dir is not None:
         page = docs.run_page(run_id, checked_at, results, rows, docs.gx_pages(docs_dir, run_id))
         page = docs.write_pages(docs_dir, run_id, page, docs.index_page(history))
@@ -129,7 +130,23 @@ def with_carried(results: pl.DataFrame, carried: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def summarize(results: pl.DataFrame, flags: pl.DataFrame, flagged: int) -> dict:
+class QualityOutcome(TypedDict, total=False):
+    """What one validation found: the result of the validate stage."""
+
+    passed: int
+    failed: int
+    rows_flagged: int
+    flags: int
+    blocking: list[str]
+    failed_table: list[dict]
+    markdown: str
+    rows_total: int
+    rows_validated: int
+    flags_carried: int
+    quality_page: str
+
+
+def summarize(results: pl.DataFrame, flags: pl.DataFrame, flagged: int) -> QualityOutcome:
     """Counts, blocking failures and the markdown report of one validation."""
     failed = results.filter(~pl.col("success"))
     blocking = failed.filter(pl.col("severity") == "error")
@@ -149,7 +166,7 @@ def summarize(results: pl.DataFrame, flags: pl.DataFrame, flagged: int) -> dict:
 
 
 @task(name="report-quality")
-def report_quality(outcome: dict) -> None:
+def report_quality(outcome: QualityOutcome) -> None:
     """Leave the quality summary and the failed expectations as artifacts of the run."""
     create_markdown_artifact(key="newsfacts-quality", markdown=outcome["markdown"], description="Quality summary")
     if outcome.get("quality_page"):
