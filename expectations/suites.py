@@ -390,55 +390,45 @@ def dated_mention_checks(as_of: date) -> list[Check]:
     ]
 
 
-# Marts whose keys chk_keys tests, and whether their rows point to an article and a person.
-KEYED_MARTS = {
-    "dim_people": (False, False),
-    "dim_places": (False, False),
-    "fct_person_roles": (True, True),
-    "fct_document_refs": (True, False),
-    "fct_events": (True, False),
-}
+# Marts whose keys chk_keys tests: those without a check table of their own.
+KEYED_MARTS = ("dim_people", "dim_places", "fct_person_roles", "fct_document_refs", "fct_events")
+
+
+# The key rules of chk_keys: name, the marts it applies to (None: all), why, expectation, its arguments, message.
+KEY_RULES = (
+    ("key is present", None, "a row without a key cannot be found, joined or flagged",
+     "ExpectColumnValuesToNotBeNull", {"column": "row_key"}, "msg_key_missing"),
+    ("key is unique", None, "the grain of the mart is one row per key",
+     "ExpectColumnValuesToBeBetween", {"column": "key_rows", "max_value": 1}, "msg_key_unique"),
+    ("rows belong to an article", ("fct_person_roles", "fct_document_refs", "fct_events"),
+     "every mention must lead back to an article of dim_articles",
+     "ExpectColumnValuesToBeInSet", {"column": "has_article", "value_set": [True]}, "msg_orphan_article"),
+    ("rows belong to a person", ("fct_person_roles",), "every role must lead to a person of dim_people",
+     "ExpectColumnValuesToBeInSet", {"column": "has_person", "value_set": [True]}, "msg_orphan_person"),
+)  # fmt: skip
 
 
 def key_checks() -> list[Check]:
     """One suite per mart not covered above: its key present and unique, the rows it points to there."""
-    table, key = "chk_keys", "check_key"
-    checks = []
-    for mart, (has_article, has_person) in KEYED_MARTS.items():
-        where = (("mart", mart),)
-        checks += [
-            Check(
-                mart, table, key, f"{mart} key is present", "structure", ERROR,
-                "a row without a key cannot be found, joined or flagged",
-                "ExpectColumnValuesToNotBeNull", {"column": "row_key"},
-                where=where, message_column="msg_key_missing", row_status="implausible",
-            ),
-            Check(
-                mart, table, key, f"{mart} key is unique", "structure", ERROR,
-                f"the grain of {mart} is one row per key",
-                "ExpectColumnValuesToBeBetween", {"column": "key_rows", "max_value": 1},
-                where=where, message_column="msg_key_unique", row_status="implausible",
-            ),
-        ]  # fmt: skip
-        if has_article:
-            checks.append(
-                Check(
-                    mart, table, key, f"{mart} rows belong to an article", "structure", ERROR,
-                    "every mention must lead back to an article of dim_articles",
-                    "ExpectColumnValuesToBeInSet", {"column": "has_article", "value_set": [True]},
-                    where=where, message_column="msg_orphan_article", row_status="implausible",
-                )
-            )  # fmt: skip
-        if has_person:
-            checks.append(
-                Check(
-                    mart, table, key, f"{mart} rows belong to a person", "structure", ERROR,
-                    "every role must lead to a person of dim_people",
-                    "ExpectColumnValuesToBeInSet", {"column": "has_person", "value_set": [True]},
-                    where=where, message_column="msg_orphan_person", row_status="implausible",
-                )
-            )  # fmt: skip
-    return checks
+    return [
+        Check(
+            mart,
+            "chk_keys",
+            "check_key",
+            f"{mart} {name}",
+            "structure",
+            ERROR,
+            note,
+            expectation,
+            kwargs,
+            where=(("mart", mart),),
+            message_column=message,
+            row_status="implausible",
+        )
+        for mart in KEYED_MARTS
+        for name, marts, note, expectation, kwargs, message in KEY_RULES
+        if marts is None or mart in marts
+    ]
 
 
 def all_checks(reference: dict[str, pl.DataFrame], as_of: date) -> list[Check]:

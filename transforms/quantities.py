@@ -339,7 +339,7 @@ def _percent_base(vocab: Vocabulary) -> pl.Expr:
     after = pl.col("sentence").str.slice(pl.col("match_start") + pl.col("surface").str.len_chars(), CONTEXT_CHARS)
     texts = {"after": after, "before": pl.col("_context")}
     base = pl.lit(None, pl.String)
-    # Earlier rows of the table win: apply the later ones first, the first one last.
+    # Words after the figure win over words before it, and earlier rows over later ones: the last applied wins.
     rows = vocab.table("percent_bases").select("pattern", "base", "position").rows()
     for pattern, name, position in sorted(reversed(rows), key=lambda row: row[2] == "after"):
         base = pl.when(texts[position].str.contains("(?i)" + pattern)).then(pl.lit(name)).otherwise(base)
