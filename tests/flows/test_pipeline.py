@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tests.conftest import SEEDS
+from tests.snapshot import frame_diff, read_snapshot, snapshot, write_snapshot
 
 MARTS = ("dim_articles", "fct_quantities", "dim_people", "fct_person_roles", "fct_document_refs", "fct_events")
 
@@ -163,3 +165,17 @@ def test_changed_file_is_the_only_one_reprocessed(first_run, layout):
     assert "3,900 party members" in surfaces and "3,800 party members" not in surfaces
     history = _table(layout["warehouse"], "select count(*) as n from raw.documents")
     assert history["n"][0] == 6  # the old version stays in raw history
+
+
+def test_seed_run_matches_its_snapshot(first_run, layout):
+    # What users read after the seed run (marts, flags, outcomes, published files) is kept in
+    # tests/data/seed_run/: refactoring must leave it identical; tests/snapshot.py says how to renew it.
+    tables = snapshot(layout["warehouse"], layout["publish_dir"])
+    if os.environ.get("NEWSFACTS_UPDATE_SNAPSHOT") == "1":
+        write_snapshot(tables)
+    kept = read_snapshot()
+    assert sorted(tables) == sorted(kept)
+    changed = [name for name, frame in tables.items() if not frame.equals(kept[name])]
+    for name in changed:
+        print(f"{name}:\n{frame_diff(tables[name], kept[name])}")
+    assert not changed, f"differs from tests/data/seed_run/ (rows printed above): {changed}"
