@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 
 import polars as pl
 
@@ -88,6 +90,7 @@ def _matches(frame: pl.LazyFrame, text_col: str, pattern: str, match_col: str, *
 # Marks each match in a copy of the text; a NUL written in the text itself is read as U+FFFF, which
 # every pattern here treats alike (neither a word character nor white space).
 _MARK, _STAND_IN = "\x00", "\uffff"
+_PIECES = pl.List(pl.String)
 # A group that captures: `(` not followed by `?`, or a named group.
 _GROUP_OPEN = re.compile(r"\\.|\[(?:\\.|\[[^\]]*\]|[^\]])*\]|\((?:\?P?<\w+>)?(?!\?)")
 
@@ -102,11 +105,14 @@ def _tiled_spans(rows: pl.LazyFrame, text_col: str, pattern: str, match_col: str
     # split at the marks, the pieces alternate gap, match, gap, ... and tile the text, so the running
     # sum of piece lengths (in characters, like DuckDB's `substr`) is each match's end.
     text = pl.col(text_col)
-    marked = text.str.replace_all(_MARK, _STAND_IN, literal=True).str.replace_all(
-        f"(?s)(?:{without_groups(pattern)})", f"{_MARK}$0{_MARK}"
-    )
+    scan = f"(?s)(?:{without_groups(pattern)})"
+
+    def pieces(texts: pl.Series) -> pl.Series:
+        marked = texts.str.replace_all(_MARK, _STAND_IN, literal=True).str.replace_all(scan, f"{_MARK}$0{_MARK}")
+        return marked.str.split(_MARK)
+
     spans = (
-        rows.with_columns(_pieces=marked.str.split(_MARK))
+        rows.with_columns(_pieces=text.map_batches(_unless_empty(pieces, _PIECES), return_dtype=_PIECES))
         # A text without a match is one piece and gives no span.
         .filter(pl.col("_pieces").list.len() > 1)
         .with_columns(_piece_no=pl.int_ranges(0, pl.col("_pieces").list.len()))
@@ -131,7 +137,26 @@ def _tiled_spans(rows: pl.LazyFrame, text_col: str, pattern: str, match_col: str
         return spans
     # The marks carry no groups: each match is read again, anchored, with the same pattern
     # (a match of a text without a non-ASCII letter has none either).
-    return spans.with_columns(pl.col(match_col).str.extract_groups(f"^(?:{pattern})$").alias("_parts"))
+    anchored = f"^(?:{pattern})$"
+    groups = _groups_dtype(anchored)
+    return spans.with_columns(
+        pl.col(match_col)
+        .map_batches(_unless_empty(lambda m: m.str.extract_groups(anchored), groups), return_dtype=groups)
+        .alias("_parts")
+    )
+
+
+def _unless_empty(fn: Callable[[pl.Series], pl.Series], dtype: pl.DataType) -> Callable[[pl.Series], pl.Series]:
+    # Polars compiles a pattern even for an empty column, and its cache (32 patterns per thread) is
+    # far smaller than a batch's hundred, so every batch paid again for the Unicode patterns of the
+    # few sentences with a non-ASCII letter, most batches having none.
+    return lambda column: fn(column) if len(column) else pl.Series(column.name, [], dtype)
+
+
+@functools.cache
+def _groups_dtype(pattern: str) -> pl.DataType:
+    """The struct `extract_groups` gives for `pattern`: one string field per group."""
+    return pl.LazyFrame(schema={"s": pl.String}).select(pl.col("s").str.extract_groups(pattern)).collect_schema()["s"]
 
 
 def with_digits(sentences: pl.LazyFrame) -> pl.LazyFrame:
