@@ -170,7 +170,7 @@ class Report:
 def extract(texts: dict[str, str]) -> dict[str, pl.DataFrame]:
     """Staging frames of the given texts, as a run would load them."""
     from transforms.extract import collect_all, extract_documents
-    from warehouse.reference import load_vocabulary
+    from transforms.reference import load_vocabulary
 
     vocab = load_vocabulary(ROOT / "seeds" / "reference")
     docs = pl.LazyFrame({"doc_id": list(texts), "text": list(texts.values())})

@@ -18,11 +18,12 @@ import pandas as pd
 import polars as pl
 
 from expectations.suites import ERROR, Check
+from warehouse.quality_io import CHECK_KEY
 
 DOCS_SITE = "newsfacts"
-# Failing rows are named by the check table's key, set as the frame's index `ROW_KEY`: GX then lists
-# the keys of every failing row in one list instead of building a record (and a copy of the values)
-# per row, which took most of the validation time on large tables.
+# Failing rows are named by the check table's key (its column CHECK_KEY), set as the frame's index
+# `ROW_KEY`: GX then lists the keys of every failing row in one list instead of building a record (and a
+# copy of the values) per row, which took most of the validation time on large tables.
 ROW_KEY = "_row_key"
 NOTHING_TO_CHECK = "no row to check in this run"
 RESULT_FORMAT = {
@@ -186,7 +187,7 @@ def _batch(frame: pd.DataFrame, checks: list[Check]) -> pd.DataFrame:
     """The columns the checks read, indexed by the row key."""
     columns = sorted(set().union(*(c.columns() for c in checks)))
     batch = frame[columns].copy()
-    batch.index = pd.Index(frame[checks[0].key].astype("string").to_numpy(), name=ROW_KEY)
+    batch.index = pd.Index(frame[CHECK_KEY].astype("string").to_numpy(), name=ROW_KEY)
     return batch
 
 

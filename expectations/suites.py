@@ -23,8 +23,8 @@ class Check:
     """One expectation: a GX expectation type and its arguments, plus why it exists."""
 
     suite: str
+    # The check table the expectation reads: a model of warehouse/checks/, each row named by its check_key.
     table: str
-    key: str
     name: str
     rule: str
     severity: str
@@ -50,13 +50,12 @@ class Check:
 
 def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
     """Suite `fct_quantities`: structure, units, magnitudes, reference figures and shares."""
-    table, key, suite = "chk_quantities", "fact_id", "fct_quantities"
+    table, suite = "chk_quantities", "fct_quantities"
     units = sorted(set(reference["units"]["unit"].to_list()) | {"count"})
     checks = [
         Check(
             suite,
             table,
-            key,
             "fact_id is unique",
             "structure",
             ERROR,
@@ -67,7 +66,6 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
         Check(
             suite,
             table,
-            key,
             "fact_id is present",
             "structure",
             ERROR,
@@ -78,7 +76,6 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
         Check(
             suite,
             table,
-            key,
             "article_id is present",
             "structure",
             ERROR,
@@ -89,7 +86,6 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
         Check(
             suite,
             table,
-            key,
             "offsets reproduce the surface",
             "structure",
             ERROR,
@@ -102,7 +98,6 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
         Check(
             suite,
             table,
-            key,
             "unit is in the vocabulary",
             "structure",
             ERROR,
@@ -117,7 +112,6 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
             Check(
                 suite,
                 table,
-                key,
                 f"{metric}: unit measures {dimension}",
                 "units",
                 WARNING,
@@ -138,7 +132,6 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
             Check(
                 suite,
                 table,
-                key,
                 f"{row['metric']} of a {row['subject_kind']} is plausible",
                 "magnitude",
                 WARNING,
@@ -155,7 +148,6 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
             Check(
                 suite,
                 table,
-                key,
                 f"{row['metric']} agrees with the gazetteer",
                 "reference",
                 WARNING,
@@ -176,7 +168,6 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
             Check(
                 suite,
                 table,
-                key,
                 f"{row['metric']} is not far below the gazetteer",
                 "reference",
                 WARNING,
@@ -198,7 +189,6 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
             Check(
                 suite,
                 table,
-                key,
                 f"{row['metric']} percentages are a possible share",
                 "shares",
                 WARNING,
@@ -215,7 +205,6 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
             Check(
                 suite,
                 table,
-                key,
                 f"{row['measure'].replace('_', ' ')} is plausible",
                 "derived",
                 WARNING,
@@ -234,7 +223,6 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
         Check(
             suite,
             table,
-            key,
             "no figure exceeds what its subject can hold",
             "magnitude",
             WARNING,
@@ -253,7 +241,6 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
         Check(
             suite,
             table,
-            key,
             "parts add up to their total",
             "parts",
             WARNING,
@@ -266,7 +253,6 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
         Check(
             suite,
             table,
-            key,
             "no other article disagrees",
             "conflicts",
             WARNING,
@@ -282,12 +268,11 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
 
 def article_checks(as_of: date) -> list[Check]:
     """Suite `dim_articles`: keys, title and body, no debris left, no publication in the future."""
-    table, key, suite = "chk_articles", "article_id", "dim_articles"
+    table, suite = "chk_articles", "dim_articles"
     return [
         Check(
             suite,
             table,
-            key,
             "article_id is unique",
             "structure",
             ERROR,
@@ -298,7 +283,6 @@ def article_checks(as_of: date) -> list[Check]:
         Check(
             suite,
             table,
-            key,
             "article has a body",
             "structure",
             ERROR,
@@ -311,7 +295,6 @@ def article_checks(as_of: date) -> list[Check]:
         Check(
             suite,
             table,
-            key,
             "article has a title",
             "structure",
             WARNING,
@@ -323,7 +306,6 @@ def article_checks(as_of: date) -> list[Check]:
         Check(
             suite,
             table,
-            key,
             "no CMS debris left in the body",
             "structure",
             ERROR,
@@ -337,7 +319,6 @@ def article_checks(as_of: date) -> list[Check]:
         Check(
             suite,
             table,
-            key,
             "not published in the future",
             "time",
             WARNING,
@@ -353,12 +334,11 @@ def article_checks(as_of: date) -> list[Check]:
 
 def dated_mention_checks(as_of: date) -> list[Check]:
     """Suite `dated_mentions`: documents and events are not dated after their article."""
-    table, key, suite = "chk_dated_mentions", "mention_id", "dated_mentions"
+    table, suite = "chk_dated_mentions", "dated_mentions"
     return [
         Check(
             suite,
             table,
-            key,
             "dated no later than publication",
             "time",
             WARNING,
@@ -376,7 +356,6 @@ def dated_mention_checks(as_of: date) -> list[Check]:
         Check(
             suite,
             table,
-            key,
             "year in a plausible span",
             "time",
             WARNING,
@@ -414,7 +393,6 @@ def key_checks() -> list[Check]:
         Check(
             mart,
             "chk_keys",
-            "check_key",
             f"{mart} {name}",
             "structure",
             ERROR,
@@ -434,3 +412,28 @@ def key_checks() -> list[Check]:
 def all_checks(reference: dict[str, pl.DataFrame], as_of: date) -> list[Check]:
     """Every suite of newsfacts."""
     return quantity_checks(reference) + article_checks(as_of) + dated_mention_checks(as_of) + key_checks()
+
+
+def catalog(checks: list[Check]) -> pl.DataFrame:
+    """The suites as the warehouse stores and explains them: one row per expectation (warehouse.quality_io)."""
+    return pl.DataFrame(
+        {
+            "expectation": [c.name for c in checks],
+            "suite": [c.suite for c in checks],
+            "check_table": [c.table for c in checks],
+            "message_column": [c.message_column for c in checks],
+            "note": [c.note for c in checks],
+            "columns": [sorted(c.columns()) for c in checks],
+        },
+        schema=CATALOG_SCHEMA,
+    )
+
+
+CATALOG_SCHEMA = {
+    "expectation": pl.String,
+    "suite": pl.String,
+    "check_table": pl.String,
+    "message_column": pl.String,
+    "note": pl.String,
+    "columns": pl.List(pl.String),
+}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-import polars as pl
 from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -19,15 +19,15 @@ from flows.ingest import ingest_landing
 from flows.publish import publish_marts
 from flows.report import write_report_page
 from flows.settings import Settings
-from flows.summary import label
+from flows.summary import IngestResult, RunSummary, label
 from flows.transform import transform_documents
-from flows.validate import QualityOutcome, report_quality, run_suites
+from flows.validate import report_quality, run_suites
 from transforms.extract import EXTRACTOR_VERSION
 from transforms.vocabulary import Vocabulary
 from warehouse import db, dictionary
 from warehouse.models import inputs_fingerprint
 from warehouse.publish import read_manifest
-from warehouse.reference import load_vocabulary
+from transforms.reference import load_vocabulary
 
 SUMMARY_ARTIFACT = "What this run ingested, extracted, validated and published"
 
@@ -43,11 +43,12 @@ def begin_build(warehouse: Path, run_id: str, full_refresh: bool) -> Path:
 
 
 @task(name="commit-warehouse-build", cache_policy=NO_CACHE)
-def commit_build(work: Path, warehouse: Path, run_id: str, started_at: datetime, summary: dict) -> None:
-    """Record the run, comment every table and column from the data dictionary, swap the build in."""
+def commit_build(work: Path, warehouse: Path, run_id: str, started_at: datetime, summary: RunSummary | dict) -> None:
+    """Record the run (its summary, or the record of a check), comment every table and column, swap the build in."""
+    record = summary.record() if isinstance(summary, RunSummary) else summary
     with db.session(work) as con:
         dictionary.apply_dictionary(con)
-        db.record_run(con, run_id, started_at, summary, EXTRACTOR_VERSION)
+        db.record_run(con, run_id, started_at, record, EXTRACTOR_VERSION)
     db.commit_build(work, warehouse)
 
 
@@ -55,14 +56,14 @@ def extract_build_validate(
     work: Path,
     settings: Settings,
     vocab: Vocabulary,
-    log: pl.DataFrame,
+    ingested: IngestResult,
     run_id: str,
     started_at: datetime,
     fingerprint: str,
     full_refresh: bool,
     warehouse: Path,
     publish_dir: Path,
-) -> tuple[dict, list[str]]:
+) -> tuple[RunSummary, list[str]]:
     """Extract the documents that need it, build the marts, validate them: the run summary and blocking failures."""
     preload_great_expectations()
     load_reference(work, settings.reference_dir)
@@ -71,40 +72,58 @@ def extract_build_validate(
     )
     built = build_marts(work, fingerprint, full_refresh)
     quality = run_suites(
-        work, settings.reference_dir, run_id, datetime.now(), started_at.date(), settings.data_docs_dir,
+        work, run_id, datetime.now(), started_at.date(), settings.data_docs_dir,
         fingerprint=fingerprint, validate_all=full_refresh, changed_articles=built.changed_articles,
     )  # fmt: skip
     report_quality(quality)
-    summary = run_summary(log, extracted, built.rows, quality, warehouse, publish_dir)
-    summary |= {"articles_rebuilt": built.articles_rebuilt, "inputs_fingerprint": fingerprint}
-    return summary, quality["blocking"]
+    summary = RunSummary(
+        status="validated",
+        ingest=ingested,
+        warehouse=str(warehouse),
+        published=str(publish_dir / "current"),
+        documents_extracted=extracted.get("documents", 0),
+        marts=built.rows,
+        expectations_passed=quality.passed,
+        expectations_failed=quality.failed,
+        rows_flagged=quality.rows_flagged,
+        row_flags=quality.flags,
+        check_rows_validated=quality.rows_validated,
+        flags_carried=quality.flags_carried,
+        articles_rebuilt=built.articles_rebuilt,
+        inputs_fingerprint=fingerprint,
+    )
+    return summary, quality.blocking
 
 
-def unchanged_summary(log: dict, previous: dict, warehouse: Path, publish_dir: Path) -> dict:
+def unchanged_summary(ingested: IngestResult, previous: dict, warehouse: Path, publish_dir: Path) -> RunSummary:
     """The summary of a run that found nothing changed: the last run's figures, nothing rebuilt or published."""
-    summary = {**previous, **ingest_counts(log, warehouse, publish_dir)}
-    summary.pop("run_id", None)
-    return summary | {
-        "documents_extracted": 0,
-        "status": "completed",
-        "published_files": 0,
-        "partitions_written": 0,
-        "partitions_linked": 0,
-        "unchanged_since": previous.get("unchanged_since") or previous["run_id"],
-        "articles_rebuilt": 0,
-    }
+    return replace(
+        RunSummary.from_record(previous),
+        status="completed",
+        ingest=ingested,
+        warehouse=str(warehouse),
+        published=str(publish_dir / "current"),
+        documents_extracted=0,
+        published_files=0,
+        partitions_written=0,
+        partitions_linked=0,
+        unchanged_since=previous.get("unchanged_since") or previous["run_id"],
+        articles_rebuilt=0,
+        report=None,
+    )
 
 
-def published_summary(manifest: dict, run_id: str) -> dict:
-    """What a publication wrote and reused, for the run summary."""
+def published_summary(summary: RunSummary, manifest: dict, run_id: str) -> RunSummary:
+    """The run summary with what a publication wrote and reused."""
     tables = manifest["tables"].values()
-    return {
-        "published_files": sum(len(t["files"]) for t in tables),
-        "partitions_written": sum(t["written"] for t in tables),
-        "partitions_linked": sum(t["linked"] for t in tables),
-        "published_run_id": run_id,
-        "status": "completed",
-    }
+    return replace(
+        summary,
+        published_files=sum(len(t["files"]) for t in tables),
+        partitions_written=sum(t["written"] for t in tables),
+        partitions_linked=sum(t["linked"] for t in tables),
+        published_run_id=run_id,
+        status="completed",
+    )
 
 
 def _task_runner(settings: Settings):
@@ -158,85 +177,50 @@ def newsfacts_pipeline(
     with db.run_lock(warehouse, settings.lock_timeout_s):
         work = begin_build(warehouse, run_id, full_refresh)
         try:
-            log = ingest_landing(work, source, run_id, started_at, settings.max_file_bytes)
+            ingested = IngestResult.from_log(ingest_landing(work, source, run_id, started_at, settings.max_file_bytes))
             fingerprint = inputs_fingerprint(settings.reference_dir, EXTRACTOR_VERSION, str(only_ok))
             previous = last_completed_run(work)
-            if not full_refresh and nothing_changed(log, previous, fingerprint, publish_dir):
-                summary = unchanged_summary(log, previous, warehouse, publish_dir)
+            if not full_refresh and nothing_changed(ingested, previous, fingerprint, publish_dir):
+                summary = unchanged_summary(ingested, previous, warehouse, publish_dir)
                 logger.info(
-                    "nothing changed since run %s: marts, quality results and Parquet stay", summary["unchanged_since"]
+                    "nothing changed since run %s: marts, quality results and Parquet stay", summary.unchanged_since
                 )
                 commit_build(work, warehouse, run_id, started_at, summary)
             else:
                 summary, blocking = extract_build_validate(
-                    work, settings, vocab, log, run_id, started_at, fingerprint, full_refresh, warehouse, publish_dir
-                )
+                    work, settings, vocab, ingested, run_id, started_at, fingerprint, full_refresh, warehouse,
+                    publish_dir,
+                )  # fmt: skip
                 if blocking:
-                    summary["status"] = "failed: quality gate"
+                    summary.status = "failed: quality gate"
                     commit_build(work, warehouse, run_id, started_at, summary)
                     raise QualityGateFailed(
                         "not published: expectations of severity error failed: " + "; ".join(blocking)
                     )
                 manifest = publish_marts(work, publish_dir, run_id, started_at, only_ok, settings.keep_publications)
-                summary |= published_summary(manifest, run_id)
+                summary = published_summary(summary, manifest, run_id)
                 commit_build(work, warehouse, run_id, started_at, summary)
-                summary["report"] = str(write_report_page(warehouse, settings.data_docs_dir / "report.html"))
+                summary.report = str(write_report_page(warehouse, settings.data_docs_dir / "report.html"))
         finally:
             db.abort_build(work)
     create_markdown_artifact(
         key="newsfacts-run-summary", markdown=summary_markdown(summary), description=SUMMARY_ARTIFACT
     )
-    return summary
+    return summary.record()
 
 
-def nothing_changed(log, previous: dict | None, fingerprint: str, publish_dir: Path) -> bool:
+def nothing_changed(ingested: IngestResult, previous: dict | None, fingerprint: str, publish_dir: Path) -> bool:
     """Whether the last completed run's marts, checks and publication still hold for this one."""
-    if previous is None or previous.get("inputs_fingerprint") != fingerprint:
-        return False
-    if not set(log["status"].to_list()) <= {"unchanged", "rejected"}:
+    if previous is None or previous.get("inputs_fingerprint") != fingerprint or ingested.anything_new:
         return False
     manifest = read_manifest(publish_dir)
     return manifest is not None and manifest["run_id"] == previous.get("published_run_id")
 
 
-def ingest_counts(log: pl.DataFrame, warehouse: Path, publish_dir: Path) -> dict:
-    """What the ingest stage saw, and where the run wrote."""
-    statuses = dict(log.group_by("status").len().iter_rows())
-    return {
-        "documents_seen": log.height - statuses.get("deleted", 0),
-        "documents_new": statuses.get("new", 0),
-        "documents_changed": statuses.get("changed", 0),
-        "documents_unchanged": statuses.get("unchanged", 0),
-        "documents_duplicate": statuses.get("duplicate", 0),
-        "documents_rejected": statuses.get("rejected", 0),
-        "documents_deleted": statuses.get("deleted", 0),
-        "warehouse": str(warehouse),
-        "published": str(publish_dir / "current"),
-    }
-
-
-def run_summary(
-    log: pl.DataFrame, extracted: dict, marts: dict, quality: QualityOutcome, warehouse: Path, publish_dir: Path
-) -> dict:
-    """Counts a user wants after a run."""
-    return {
-        **ingest_counts(log, warehouse, publish_dir),
-        "documents_extracted": extracted.get("documents", 0),
-        "marts": marts,
-        "expectations_passed": quality["passed"],
-        "expectations_failed": quality["failed"],
-        "rows_flagged": quality["rows_flagged"],
-        "row_flags": quality["flags"],
-        "check_rows_validated": quality.get("rows_validated", 0),
-        "flags_carried": quality.get("flags_carried", 0),
-        "published_files": 0,
-    }
-
-
-def summary_markdown(summary: dict) -> str:
+def summary_markdown(summary: RunSummary) -> str:
     """The run summary as a markdown artifact."""
     lines = ["# newsfacts run", "", "| measure | value |", "|---|---|"]
-    for key, value in summary.items():
+    for key, value in summary.record().items():
         if key == "marts":
             lines += [f"| rows in marts.{name} | {count:,} |" for name, count in value.items()]
         else:
@@ -261,19 +245,13 @@ def newsfacts_check(warehouse: Path | None = None) -> dict:
             load_reference(work, settings.reference_dir)
             build_marts(work)
             quality = run_suites(
-                work,
-                settings.reference_dir,
-                run_id,
-                started_at,
-                started_at.date(),
-                settings.data_docs_dir,
-                fingerprint=fingerprint,
-                validate_all=True,
-            )
+                work, run_id, started_at, started_at.date(), settings.data_docs_dir,
+                fingerprint=fingerprint, validate_all=True,
+            )  # fmt: skip
             report_quality(quality)
-            status = "checked: quality gate failed" if quality["blocking"] else "checked"
-            summary = {"status": status, "failed": quality["failed"], "inputs_fingerprint": fingerprint}
+            status = "checked: quality gate failed" if quality.blocking else "checked"
+            summary = {"status": status, "failed": quality.failed, "inputs_fingerprint": fingerprint}
             commit_build(work, warehouse, run_id, started_at, summary)
         finally:
             db.abort_build(work)
-    return quality
+    return quality.as_dict()

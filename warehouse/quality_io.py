@@ -1,4 +1,9 @@
-"""The quality schema: check tables for the suites, their results, and flags written back to the marts."""
+"""The quality schema: check tables for the suites, their results, and flags written back to the marts.
+
+This module is the SQL side of validation and knows nothing of Great Expectations: `expectations.validation`
+drives it, and describes its suites with a catalog, a frame of one row per expectation
+(`expectations.suites.catalog`: expectation, suite, check_table, message_column, note, columns).
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,14 @@ import duckdb
 import pandas as pd
 import polars as pl
 
-from expectations.suites import Check
 from warehouse.db import SQL_DIR
 from warehouse.models import all_exist
 
-# Check tables and the key that names their rows.
-CHECK_KEYS = {
-    "chk_quantities": "fact_id",
-    "chk_articles": "article_id",
-    "chk_dated_mentions": "mention_id",
-    "chk_keys": "check_key",
-}
+# The check tables: the models of warehouse/checks/. Each names its rows by this column, declared in its SQL.
+CHECK_TABLES = tuple(sorted(path.stem for path in (SQL_DIR / "checks").glob("chk_*.sql")))
+CHECK_KEY = "check_key"
 # Check tables built whole at every check build: their rows belong to no one article (people, places).
 WHOLE_REBUILD = ("chk_keys",)
-CHECK_TABLES = tuple(CHECK_KEYS)
 # The intermediate models of a check table (warehouse/checks/intermediate/), each built from those before it.
 INTERMEDIATES = {
     "chk_quantities": (
@@ -115,7 +114,7 @@ def _check_rows(name: str) -> str:
         {sql}
         ),
         keyed as (
-            select *, count(*) over (partition by "{CHECK_KEYS[name]}") as key_rows from checked
+            select *, count(*) over (partition by {CHECK_KEY}) as key_rows from checked
         )
         select keyed.*, hash(keyed) as row_hash, true as to_validate
         from keyed
@@ -162,12 +161,12 @@ def scope_validation(
     if fingerprint is None or not previous or previous[0][1] != fingerprint:
         return {"scope": "all", "previous_run_id": None}
     previous_run, _, previous_as_of = previous[0]
-    for name, key in CHECK_KEYS.items():
+    for name in CHECK_TABLES:
         con.execute(
             f"""
             update quality.{name} as chk set to_validate = false
             from quality.validated_rows as done
-            where done.table_name = ? and done.row_key = cast(chk."{key}" as varchar) and done.row_hash = chk.row_hash
+            where done.table_name = ? and done.row_key = chk.{CHECK_KEY} and done.row_hash = chk.row_hash
             """,
             [name],
         )
@@ -175,7 +174,7 @@ def scope_validation(
             con.execute(
                 f"""
                 update quality.{name} as chk set to_validate = true
-                where cast("{key}" as varchar) in (
+                where {CHECK_KEY} in (
                     select row_key from quality.dq_row_flags
                     where run_id = ? and expectation in (select unnest(?))
                 )
@@ -185,11 +184,12 @@ def scope_validation(
     return {"scope": "changed", "previous_run_id": previous_run}
 
 
-def check_frames(con: duckdb.DuckDBPyConnection, checks: list[Check]) -> dict[str, pd.DataFrame]:
+def check_frames(con: duckdb.DuckDBPyConnection, catalog: pl.DataFrame) -> dict[str, pd.DataFrame]:
     """The rows of each check table to validate, as pandas batches for GX: the key and the columns checks read."""
     frames = {}
-    for name, key in CHECK_KEYS.items():
-        columns = sorted({key}.union(*(c.columns() for c in checks if c.table == name)))
+    for name in CHECK_TABLES:
+        read = catalog.filter(pl.col("check_table") == name)["columns"].explode().drop_nulls()
+        columns = sorted({CHECK_KEY}.union(read))
         frames[name] = (
             con.sql(f"select {', '.join(columns)} from quality.{name} where to_validate")
             .to_arrow_table()
@@ -200,15 +200,15 @@ def check_frames(con: duckdb.DuckDBPyConnection, checks: list[Check]) -> dict[st
     return frames
 
 
-def carried_flags(con: duckdb.DuckDBPyConnection, checks: list[Check], previous_run_id: str | None) -> pl.DataFrame:
+def carried_flags(con: duckdb.DuckDBPyConnection, catalog: pl.DataFrame, previous_run_id: str | None) -> pl.DataFrame:
     """The previous run's flags of rows not validated again, explained: neither outcome nor words can have changed."""
     schema = {c: pl.String for c in ("table_name", "row_key", "expectation", "rule", "severity", "quality_status")}
     schema |= {"message": pl.String, "suggested_value": pl.Float64, "suggested_unit": pl.String}
     if previous_run_id is None:
         return pl.DataFrame(schema=schema)
     parts = []
-    for name, key in CHECK_KEYS.items():
-        suites = sorted({c.suite for c in checks if c.table == name})
+    for name in CHECK_TABLES:
+        suites = catalog.filter(pl.col("check_table") == name)["suite"].unique().sort().to_list()
         parts.append(
             con.sql(
                 f"""
@@ -216,7 +216,7 @@ def carried_flags(con: duckdb.DuckDBPyConnection, checks: list[Check], previous_
                     flags.quality_status, flags.message, flags.suggested_value, flags.suggested_unit
                 from quality.dq_row_flags as flags
                 where flags.run_id = ? and flags.table_name in (select unnest(?))
-                    and flags.row_key in (select cast("{key}" as varchar) from quality.{name} where not to_validate)
+                    and flags.row_key in (select {CHECK_KEY} from quality.{name} where not to_validate)
                 """,
                 params=[previous_run_id, suites],
             ).pl()
@@ -237,9 +237,9 @@ def save_validation(
     """Remember which rows this validation covered; returns rows in all and rows GX read."""
     con.execute("delete from quality.validated_rows")
     total = validated = 0
-    for name, key in CHECK_KEYS.items():
+    for name in CHECK_TABLES:
         con.execute(
-            f'insert into quality.validated_rows select ?, cast("{key}" as varchar), row_hash from quality.{name}',
+            f"insert into quality.validated_rows select ?, {CHECK_KEY}, row_hash from quality.{name}",
             [name],
         )
         rows, read = con.execute(f"select count(*), count(*) filter (to_validate) from quality.{name}").fetchall()[0]
@@ -255,30 +255,17 @@ def record_results(
     con: duckdb.DuckDBPyConnection,
     results: pl.DataFrame,
     flags: pl.DataFrame,
-    checks: list[Check],
+    catalog: pl.DataFrame,
     *,
     run_id: str,
     checked_at: datetime,
     carried: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Store one run's outcomes and row flags, explained, with the `carried` ones; returns the flags stored."""
-    messages = _messages(con, checks, flags)
+    messages = _messages(con, catalog, flags)
     explained = (
         flags.join(
-            pl.DataFrame(
-                {
-                    "expectation": [c.name for c in checks],
-                    "_table": [c.table for c in checks],
-                    "_message_column": [c.message_column for c in checks],
-                    "_note": [c.note for c in checks],
-                },
-                schema={
-                    "expectation": pl.String,
-                    "_table": pl.String,
-                    "_message_column": pl.String,
-                    "_note": pl.String,
-                },
-            ),
+            catalog.select("expectation", _table="check_table", _message_column="message_column", _note="note"),
             on="expectation",
             how="left",
         )
@@ -351,22 +338,17 @@ def apply_flags(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
     return flagged
 
 
-def _messages(con: duckdb.DuckDBPyConnection, checks: list[Check], flags: pl.DataFrame) -> pl.DataFrame:
+def _messages(con: duckdb.DuckDBPyConnection, catalog: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
     """One row per (check table, message column, flagged row key) with the message text."""
     parts = []
-    wanted: dict[str, set[str]] = {}
-    for check in checks:
-        if check.message_column:
-            wanted.setdefault(check.table, set()).add(check.message_column)
+    wanted = catalog.drop_nulls("message_column").select("check_table", "message_column").unique().sort("*")
     con.register("_flagged", flags.select("row_key").unique().to_arrow())
-    for table, columns in wanted.items():
-        key = CHECK_KEYS[table]
-        for column in sorted(columns):
-            frame = con.sql(
-                f'select cast("{key}" as varchar) as row_key, "{column}" as message from quality.{table} '
-                f'where cast("{key}" as varchar) in (select row_key from _flagged)'
-            ).pl()
-            parts.append(frame.with_columns(_table=pl.lit(table), _message_column=pl.lit(column)))
+    for table, column in wanted.iter_rows():
+        frame = con.sql(
+            f'select {CHECK_KEY} as row_key, "{column}" as message from quality.{table} '
+            f"where {CHECK_KEY} in (select row_key from _flagged)"
+        ).pl()
+        parts.append(frame.with_columns(_table=pl.lit(table), _message_column=pl.lit(column)))
     con.unregister("_flagged")
     schema = {"row_key": pl.String, "message": pl.String, "_table": pl.String, "_message_column": pl.String}
     if not parts:
@@ -390,19 +372,17 @@ ROW_LABELS = {
 }
 
 
-def flagged_rows(con: duckdb.DuckDBPyConnection, run_id: str, checks: list[Check]) -> pl.DataFrame:
+def flagged_rows(con: duckdb.DuckDBPyConnection, run_id: str, catalog: pl.DataFrame) -> pl.DataFrame:
     """The flags of run `run_id`, carried-over ones included, each with its row's surface and article."""
-    suites = pl.DataFrame(
-        sorted({(c.suite, c.table) for c in checks}), schema=["table_name", "check_table"], orient="row"
-    )
+    suites = catalog.select(table_name="suite", check_table="check_table").unique()
     labels = pl.concat(
         [
             con.sql(
-                f'select ? as check_table, cast("{key}" as varchar) as row_key, article_id,'
+                f"select ? as check_table, {CHECK_KEY} as row_key, article_id,"
                 f" cast({ROW_LABELS[name]} as varchar) as surface, not to_validate as carried from quality.{name}",
                 params=[name],
             ).pl()
-            for name, key in CHECK_KEYS.items()
+            for name in CHECK_TABLES
         ]
     ).unique(["check_table", "row_key"], keep="first")
     flags = con.sql(

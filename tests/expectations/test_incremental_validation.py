@@ -124,7 +124,7 @@ def test_a_new_check_day_validates_again_what_a_date_bound_flagged(prefect_api, 
 
     @flow
     def validate(as_of: date, fingerprint: str | None):
-        return run_suites(warehouse, REFERENCE, f"check-{as_of}", datetime.now(), as_of, None, fingerprint)
+        return run_suites(warehouse, f"check-{as_of}", datetime.now(), as_of, None, fingerprint)
 
     # Seen from 2020, every dated seed article lies in the future.
     validate(date(2020, 1, 1), "same inputs")
@@ -143,7 +143,7 @@ def test_a_new_check_day_validates_again_what_a_date_bound_flagged(prefect_api, 
     assert state["scope"] == "changed" and 0 < state["rows_validated"] < state["rows_total"]
     flags = _read(warehouse, f"select * from quality.dq_row_flags where run_id = 'check-{date.today()}'")
     assert "not published in the future" not in set(flags["expectation"])
-    assert outcome["rows_validated"] == state["rows_validated"]
+    assert outcome.rows_validated == state["rows_validated"]
 
 
 def test_after_a_full_refresh_or_a_check_the_next_run_reads_only_what_changed(prefect_api, landing, tmp_path):

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from expectations.suites import KEYED_MARTS, key_checks
+from expectations.suites import KEYED_MARTS, catalog, key_checks
 from tests.conftest import REFERENCE
 from warehouse import db, models, quality_io
 
@@ -37,7 +37,7 @@ def _failures(path: Path) -> set[str]:
     checks = key_checks()
     with db.session(path) as con:
         quality_io.build_check_tables(con, [])
-        frames = quality_io.check_frames(con, checks)
+        frames = quality_io.check_frames(con, catalog(checks))
     validation = run_checks({"chk_keys": frames["chk_keys"]}, checks)
     return set(validation.results.filter(~validation.results["success"])["expectation"])
 

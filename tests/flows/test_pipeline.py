@@ -27,10 +27,17 @@ def layout(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def first_run(prefect_api, layout):
+def first_run_and_snapshot(prefect_api, layout):
+    """The first run's summary, and what it left (tests/snapshot.py) before later tests change the landing folder."""
     from flows.pipeline import newsfacts_pipeline
 
-    return newsfacts_pipeline(**layout)
+    summary = newsfacts_pipeline(**layout)
+    return summary, snapshot(layout["warehouse"], layout["publish_dir"])
+
+
+@pytest.fixture(scope="module")
+def first_run(first_run_and_snapshot):
+    return first_run_and_snapshot[0]
 
 
 def _table(path: Path, sql: str) -> pl.DataFrame:
@@ -167,10 +174,10 @@ def test_changed_file_is_the_only_one_reprocessed(first_run, layout):
     assert history["n"][0] == 6  # the old version stays in raw history
 
 
-def test_seed_run_matches_its_snapshot(first_run, layout):
+def test_seed_run_matches_its_snapshot(first_run_and_snapshot):
     # What users read after the seed run (marts, flags, outcomes, published files) is kept in
     # tests/data/seed_run/: refactoring must leave it identical; tests/snapshot.py says how to renew it.
-    tables = snapshot(layout["warehouse"], layout["publish_dir"])
+    tables = first_run_and_snapshot[1]
     if os.environ.get("NEWSFACTS_UPDATE_SNAPSHOT") == "1":
         write_snapshot(tables)
     kept = read_snapshot()

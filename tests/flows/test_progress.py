@@ -43,7 +43,7 @@ def test_ingest_and_extraction_report_every_document(
     from flows.ingest import ingest_landing
     from flows.transform import transform_documents
     from warehouse import db
-    from warehouse.reference import load_vocabulary
+    from transforms.reference import load_vocabulary
 
     calls: list[tuple] = []
     monkeypatch.setattr(progress.reporter, "update", lambda *args: calls.append(args))

@@ -11,7 +11,7 @@ import pytest
 from transforms.clean import classify_lines, split_lines
 from transforms.segment import split_sentences
 from transforms.vocabulary import Vocabulary
-from warehouse.reference import load_vocabulary
+from transforms.reference import load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,7 @@ from tests.expectations.test_planted_errors import CONFLICTING_ARTICLE
 from transforms.extract import EXTRACTOR_VERSION, collect_all, extract_documents
 from warehouse import db, models, quality_io, staging_io
 from warehouse.ingest import ingest_landing
-from warehouse.reference import load_vocabulary
+from transforms.reference import load_vocabulary
 
 START = datetime(2026, 11, 23, 12, 0)
 VOCAB = load_vocabulary(REFERENCE)

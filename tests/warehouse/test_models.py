@@ -17,7 +17,7 @@ from transforms.articles import content_text
 from transforms.extract import EXTRACTOR_VERSION, collect_all, extract_documents
 from warehouse import db, models, staging_io
 from warehouse.ingest import ingest_landing
-from warehouse.reference import load_vocabulary
+from transforms.reference import load_vocabulary
 
 NOW = datetime(2026, 11, 23, 12, 0)
 

@@ -35,4 +35,7 @@ final as (
     from articles
 )
 
-select * from final
+select
+    cast(article_id as varchar) as check_key,
+    *
+from final

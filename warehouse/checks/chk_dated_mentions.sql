@@ -46,4 +46,7 @@ final as (
     from dated
 )
 
-select * from final
+select
+    cast(mention_id as varchar) as check_key,
+    *
+from final

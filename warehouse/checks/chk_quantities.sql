@@ -121,4 +121,7 @@ final as (
     left join derived_ranges as grdp_range on grdp_range.measure = 'grdp_per_capita'
 )
 
-select * from final
+select
+    cast(fact_id as varchar) as check_key,
+    *
+from final
