@@ -47,7 +47,7 @@ def ascii_fold(word: str) -> str:
 
 def in_vietnamese(docs: pl.DataFrame) -> pl.DataFrame:
     """The documents with surnames and place names written with their diacritics, under `vi/` ids."""
-    from warehouse.reference import load_vocabulary
+    from transforms.reference import load_vocabulary
 
     vocab = load_vocabulary(ROOT / "seeds" / "reference")
     # Sorted: `words` comes in no fixed order, and two spellings fold alike ("Lương", "Lường"), so the
@@ -67,7 +67,7 @@ def in_vietnamese(docs: pl.DataFrame) -> pl.DataFrame:
 def extract(docs: pl.DataFrame, batch_docs: int) -> dict[str, pl.DataFrame]:
     """Every staging frame of `docs`, batch by batch, in a canonical row order."""
     from transforms.extract import collect_all, extract_documents
-    from warehouse.reference import load_vocabulary
+    from transforms.reference import load_vocabulary
 
     vocab = load_vocabulary(ROOT / "seeds" / "reference")
     batches = [collect_all(extract_documents(batch.lazy(), vocab)) for batch in docs.iter_slices(batch_docs)]

@@ -111,10 +111,10 @@ def main() -> None:
     from transforms.people import find_people, person_pattern, title_before_pattern
     from transforms.places import article_places, assign_subjects, find_places
     from transforms.quantities import YEAR_SPAN, assign_metrics, assign_periods, find_quantities, quantity_pattern
+    from transforms.reference import load_vocabulary
     from transforms.segment import SENTENCE, split_sentences
     from transforms.spans import alternation, find_spans
     from transforms.vocabulary import place_names
-    from warehouse.reference import load_vocabulary
 
     corpus.generate(args.mb)
     files = corpus_files(corpus.default_folder(args.mb))[: args.docs]

@@ -124,7 +124,7 @@ def phase_extract(folder: Path, batch_docs: int, limit_mb: float | None) -> dict
     import polars as pl
 
     from transforms.extract import collect_all, extract_documents
-    from warehouse.reference import load_vocabulary
+    from transforms.reference import load_vocabulary
 
     vocab = load_vocabulary(ROOT / "seeds" / "reference")
     files = corpus_files(folder)
@@ -364,7 +364,7 @@ def phase_quantulum(folder: Path, slice_kb: float) -> dict[str, Any]:
     import polars as pl
 
     from transforms.extract import collect_all, extract_documents
-    from warehouse.reference import load_vocabulary
+    from transforms.reference import load_vocabulary
 
     texts: list[str] = []
     nbytes = 0

@@ -23,11 +23,11 @@ from flows.summary import IngestResult, RunSummary, label
 from flows.transform import transform_documents
 from flows.validate import report_quality, run_suites
 from transforms.extract import EXTRACTOR_VERSION
+from transforms.reference import load_vocabulary
 from transforms.vocabulary import Vocabulary
 from warehouse import db, dictionary
 from warehouse.models import inputs_fingerprint
 from warehouse.publish import read_manifest
-from transforms.reference import load_vocabulary
 
 SUMMARY_ARTIFACT = "What this run ingested, extracted, validated and published"
 

@@ -29,7 +29,7 @@ MEMORY_LIMIT = "1GB"
 # 500 documents passes: every load's commit was a checkpoint, and they grow with the file). A build
 # file is private and checkpointed when it is committed, so a longer log costs no safety.
 CHECKPOINT_THRESHOLD = "256MB"
-SCHEMAS = ("raw", "reference", "staging", "marts", "quality")
+SCHEMAS = ("raw", "reference", "staging", "intermediate", "marts", "quality")
 
 
 class WarehouseError(RuntimeError):

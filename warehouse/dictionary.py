@@ -22,7 +22,7 @@ PAGE = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
 # The curated reference tables the page is generated with (the mart models join them).
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "seeds" / "reference"
 # Schemas whose every table and column must be described.
-DESCRIBED_SCHEMAS = ("raw", "staging", "marts", "quality")
+DESCRIBED_SCHEMAS = ("raw", "staging", "intermediate", "marts", "quality")
 # Also commented where the dictionary has a row: the reference tables, one row for all (seeds/README.md has the rest).
 COMMENTED_SCHEMAS = (*DESCRIBED_SCHEMAS, "reference")
 

@@ -12,16 +12,22 @@ import polars as pl
 
 from warehouse.db import SQL_DIR
 
-# Marts in dependency order: facts join dim_articles.
-MART_ORDER = (
-    "dim_places",
-    "dim_articles",
-    "fct_quantities",
-    "dim_people",
-    "fct_person_roles",
-    "fct_document_refs",
-    "fct_events",
+# Models in dependency order, each with the schema of its table and folder of its SQL: facts join
+# dim_articles; fct_quantities is the final model of int_quantities, joined with the last validation's flags.
+MODEL_ORDER = (
+    ("marts", "dim_places"),
+    ("marts", "dim_articles"),
+    ("intermediate", "int_quantities"),
+    ("marts", "fct_quantities"),
+    ("marts", "dim_people"),
+    ("marts", "fct_person_roles"),
+    ("marts", "fct_document_refs"),
+    ("marts", "fct_events"),
 )
+MART_ORDER = tuple(name for schema, name in MODEL_ORDER if schema == "marts")
+SCHEMA_OF = {name: schema for schema, name in MODEL_ORDER}
+# Marts whose quality columns come from the row flags: rebuilt after each validation.
+FLAGGED_MARTS = ("fct_quantities",)
 
 
 def load_reference(con: duckdb.DuckDBPyConnection, directory: Path) -> list[str]:
@@ -37,13 +43,13 @@ def load_reference(con: duckdb.DuckDBPyConnection, directory: Path) -> list[str]
 
 
 def model_sql(name: str) -> str:
-    """The select statement of one mart model."""
-    return (SQL_DIR / "marts" / f"{name}.sql").read_text(encoding="utf-8")
+    """The select statement of one model (warehouse/marts/ or warehouse/intermediate/)."""
+    return (SQL_DIR / SCHEMA_OF[name] / f"{name}.sql").read_text(encoding="utf-8")
 
 
-# Marts with one row per article or per mention in one: an incremental build replaces the rows of
+# Models with one row per article or per mention in one: an incremental build replaces the rows of
 # the articles that changed and keeps the others.
-ARTICLE_MARTS = ("dim_articles", "fct_quantities", "fct_person_roles", "fct_document_refs", "fct_events")
+ARTICLE_MARTS = ("dim_articles", "int_quantities", "fct_person_roles", "fct_document_refs", "fct_events")
 # What a dim_articles row and the fact rows of its article are made of: the document chosen for the
 # article, its sources and when it was extracted. Every other column comes from the staging rows of
 # that document, which change only when it is extracted again (a new extracted_at).
@@ -71,7 +77,8 @@ def build_marts(con: duckdb.DuckDBPyConnection, *, incremental: bool = False) ->
     con.execute("begin transaction")
     try:
         _scope(con, "select doc_id from staging.stg_articles")
-        changed = _changed_articles(con) if incremental and all_exist(con, "marts", MART_ORDER) else None
+        built = all_exist(con, "marts", MART_ORDER) and all_exist(con, "intermediate", ("int_quantities",))
+        changed = _changed_articles(con) if incremental and built else None
         if changed is not None:
             # Every document of a changed article: which one is chosen for it is decided again.
             _scope(
@@ -79,12 +86,12 @@ def build_marts(con: duckdb.DuckDBPyConnection, *, incremental: bool = False) ->
                 "select doc_id from staging.stg_articles "
                 "where content_key in (select article_id from _changed_articles)",
             )
-        for name in MART_ORDER:
+        for schema, name in MODEL_ORDER:
             if changed is None or name not in ARTICLE_MARTS:
-                con.execute(f"create or replace table marts.{name} as\n{model_sql(name)}")
+                con.execute(f"create or replace table {schema}.{name} as\n{model_sql(name)}")
                 continue
-            con.execute(f"delete from marts.{name} where article_id in (select article_id from _changed_articles)")
-            con.execute(f"insert into marts.{name} by name\n{model_sql(name)}")
+            con.execute(f"delete from {schema}.{name} where article_id in (select article_id from _changed_articles)")
+            con.execute(f"insert into {schema}.{name} by name\n{model_sql(name)}")
         counts = {name: con.execute(f"select count(*) from marts.{name}").fetchall()[0][0] for name in MART_ORDER}
         con.execute("commit")
     except Exception:
@@ -167,3 +174,12 @@ def last_completed_run(con: duckdb.DuckDBPyConnection) -> dict | None:
     if not rows:
         return None
     return {"run_id": rows[0][0], **json.loads(rows[0][1])}
+
+
+def build_flagged_marts(con: duckdb.DuckDBPyConnection) -> int:
+    """Build the marts that carry the last validation's flags again; returns their rows not ok."""
+    flagged = 0
+    for name in FLAGGED_MARTS:
+        con.execute(f"create or replace table marts.{name} as\n{model_sql(name)}")
+        flagged += con.execute(f"select count(*) from marts.{name} where quality_status != 'ok'").fetchall()[0][0]
+    return flagged

@@ -14,7 +14,7 @@ import pandas as pd
 import polars as pl
 
 from warehouse.db import SQL_DIR
-from warehouse.models import all_exist
+from warehouse.models import all_exist, build_flagged_marts
 
 # The check tables: the models of warehouse/checks/. Each names its rows by this column, declared in its SQL.
 CHECK_TABLES = tuple(sorted(path.stem for path in (SQL_DIR / "checks").glob("chk_*.sql")))
@@ -33,8 +33,6 @@ INTERMEDIATES = {
         "int_fact_suggestions",
     )
 }
-# Marts that carry quality_status / quality_note columns, and their key.
-FLAGGED_MARTS = {"fct_quantities": "fact_id"}
 
 
 def build_check_tables(
@@ -304,38 +302,9 @@ def record_results(
     return explained
 
 
-def apply_flags(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
-    """Write this run's row flags into the marts' quality columns; returns the rows flagged."""
-    flagged = 0
-    for mart, key in FLAGGED_MARTS.items():
-        con.execute(
-            f"update marts.{mart} set quality_status = 'ok', quality_note = null, "
-            "suggested_value = null, suggested_unit = null"
-        )
-        con.execute(
-            f"""
-            update marts.{mart} as target set
-                quality_status = flags.status,
-                quality_note = flags.note,
-                suggested_value = flags.suggested_value,
-                suggested_unit = flags.suggested_unit
-            from (
-                select
-                    row_key,
-                    case when bool_or(quality_status = 'implausible') then 'implausible' else 'warning' end as status,
-                    string_agg(message, '; ' order by rule, expectation) as note,
-                    max(suggested_value) as suggested_value,
-                    max(suggested_unit) as suggested_unit
-                from quality.dq_row_flags
-                where run_id = ? and table_name = ?
-                group by row_key
-            ) as flags
-            where target.{key} = flags.row_key
-            """,
-            [run_id, mart],
-        )
-        flagged += con.execute(f"select count(*) from marts.{mart} where quality_status != 'ok'").fetchall()[0][0]
-    return flagged
+def apply_flags(con: duckdb.DuckDBPyConnection) -> int:
+    """The marts' quality columns from the flags just stored (their final models); returns the rows flagged."""
+    return build_flagged_marts(con)
 
 
 def _messages(con: duckdb.DuckDBPyConnection, catalog: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:

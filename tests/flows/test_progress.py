@@ -42,8 +42,8 @@ def test_ingest_and_extraction_report_every_document(
 ) -> None:
     from flows.ingest import ingest_landing
     from flows.transform import transform_documents
-    from warehouse import db
     from transforms.reference import load_vocabulary
+    from warehouse import db
 
     calls: list[tuple] = []
     monkeypatch.setattr(progress.reporter, "update", lambda *args: calls.append(args))

@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 
 from transforms.clean import classify_lines, split_lines
+from transforms.reference import load_vocabulary
 from transforms.segment import split_sentences
 from transforms.vocabulary import Vocabulary
-from transforms.reference import load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 

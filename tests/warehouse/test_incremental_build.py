@@ -12,9 +12,9 @@ import pytest
 from tests.conftest import REFERENCE, SEEDS
 from tests.expectations.test_planted_errors import CONFLICTING_ARTICLE
 from transforms.extract import EXTRACTOR_VERSION, collect_all, extract_documents
+from transforms.reference import load_vocabulary
 from warehouse import db, models, quality_io, staging_io
 from warehouse.ingest import ingest_landing
-from transforms.reference import load_vocabulary
 
 START = datetime(2026, 11, 23, 12, 0)
 VOCAB = load_vocabulary(REFERENCE)

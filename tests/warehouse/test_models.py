@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from tests.conftest import REFERENCE, SEEDS
 from transforms.articles import content_text
 from transforms.extract import EXTRACTOR_VERSION, collect_all, extract_documents
+from transforms.reference import load_vocabulary
 from warehouse import db, models, staging_io
 from warehouse.ingest import ingest_landing
-from transforms.reference import load_vocabulary
 
 NOW = datetime(2026, 11, 23, 12, 0)
 

@@ -1,59 +1,62 @@
--- fct_quantities: one row per numeric fact mention, with its span in raw.documents.text.
--- Table mart_scope (a temporary table of warehouse.models) holds the documents whose rows are built.
+-- fct_quantities: one row per numeric fact mention, with its span in raw.documents.text and its quality state.
+-- The final model of the facts: intermediate.int_quantities with the row flags of the warehouse's last
+-- validation folded into quality_status, quality_note and the suggested correction; a fact no rule flagged
+-- is ok. Built whole with the marts and again after each validation (expectations.validation).
 with
 
-scope as (
-    select doc_id from mart_scope
+facts as (
+    select * from intermediate.int_quantities
 ),
 
-quantities as (
-    select * from staging.stg_quantities
-    where doc_id in (select scope.doc_id from scope)
+last_validation as (
+    select run_id from quality.validations
+    order by validated_at desc
+    limit 1
 ),
 
-sentences as (
-    select * from staging.stg_sentences
-    where doc_id in (select scope.doc_id from scope)
-),
-
-articles as (
-    select * from marts.dim_articles
+flags as (
+    select
+        row_key as fact_id,
+        case when bool_or(quality_status = 'implausible') then 'implausible' else 'warning' end as quality_status,
+        string_agg(message, '; ' order by rule, expectation) as quality_note,
+        max(suggested_value) as suggested_value,
+        max(suggested_unit) as suggested_unit
+    from quality.dq_row_flags
+    where
+        table_name = 'fct_quantities'
+        and run_id in (select last_validation.run_id from last_validation)
+    group by row_key
 ),
 
 final as (
     select
-        articles.article_id,
-        quantities.doc_id,
-        quantities.sentence_no,
-        quantities.surface,
-        quantities.char_start,
-        quantities.char_end,
-        quantities.value,
-        quantities.value_high,
-        quantities.unit,
-        quantities.per,
-        quantities.base,
-        quantities.measure,
-        quantities.metric,
-        quantities.subject,
-        quantities.subject_place_id,
-        quantities.subject_kind,
-        quantities.qualifier,
-        quantities.period,
-        sentences.sentence,
-        articles.published_at,
-        'ok' as quality_status,
-        cast(null as varchar) as quality_note,
-        cast(null as double) as suggested_value,
-        cast(null as varchar) as suggested_unit,
-        left(md5(quantities.doc_id || ':' || quantities.char_start || ':' || quantities.char_end), 16)
-            as fact_id
-    from quantities
-    inner join articles on quantities.doc_id = articles.doc_id
-    inner join sentences
-        on
-            quantities.doc_id = sentences.doc_id
-            and quantities.sentence_no = sentences.sentence_no
+        facts.article_id,
+        facts.doc_id,
+        facts.sentence_no,
+        facts.surface,
+        facts.char_start,
+        facts.char_end,
+        facts.value,
+        facts.value_high,
+        facts.unit,
+        facts.per,
+        facts.base,
+        facts.measure,
+        facts.metric,
+        facts.subject,
+        facts.subject_place_id,
+        facts.subject_kind,
+        facts.qualifier,
+        facts.period,
+        facts.sentence,
+        facts.published_at,
+        coalesce(flags.quality_status, 'ok') as quality_status,
+        flags.quality_note,
+        flags.suggested_value,
+        flags.suggested_unit,
+        facts.fact_id
+    from facts
+    left join flags on facts.fact_id = flags.fact_id
 )
 
 select * from final

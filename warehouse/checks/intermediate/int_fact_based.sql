@@ -31,7 +31,7 @@ scoped_facts as (
         subject_kind,
         period,
         published_at
-    from marts.fct_quantities
+    from intermediate.int_quantities
     where article_id in (select scope.article_id from scope)
 ),
 

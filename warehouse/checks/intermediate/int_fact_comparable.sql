@@ -13,7 +13,7 @@ all_facts as (
         metric,
         subject_place_id,
         period
-    from marts.fct_quantities
+    from intermediate.int_quantities
 ),
 
 units as (
