@@ -81,7 +81,7 @@ def extract_build_validate(
         ingest=ingested,
         warehouse=str(warehouse),
         published=str(publish_dir / "current"),
-        documents_extracted=extracted.get("documents", 0),
+        documents_extracted=extracted.documents,
         marts=built.rows,
         expectations_passed=quality.passed,
         expectations_failed=quality.failed,

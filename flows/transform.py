@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +18,14 @@ from flows.progress import report
 from transforms.extract import EXTRACTOR_VERSION, collect_all, extract_documents
 from transforms.vocabulary import Vocabulary
 from warehouse import db, staging_io
+
+
+@dataclass
+class TransformResult:
+    """What the transform stage extracted: documents, and rows loaded per staging table."""
+
+    documents: int
+    rows: dict[str, int] = field(default_factory=dict)
 
 
 @task(name="list-documents-to-extract", cache_policy=NO_CACHE)
@@ -58,7 +67,7 @@ def load_staging(
 @flow(name="transform-documents", log_prints=False)
 def transform_documents(
     work: Path, vocab: Vocabulary, now: datetime, batch_docs: int, full_refresh: bool = False, in_flight: int = 2
-) -> dict[str, int]:
+) -> TransformResult:
     """Extract facts from every document that needs it; one writer loads the batches in order."""
     logger = get_run_logger()
     doc_ids = list_documents_to_extract(work, full_refresh)
@@ -66,7 +75,7 @@ def transform_documents(
     logger.info(
         "%s documents to extract in %s batches (extractor %s)", f"{len(doc_ids):,}", len(batches), EXTRACTOR_VERSION
     )
-    totals: dict[str, int] = {"documents": len(doc_ids)}
+    totals = TransformResult(len(doc_ids))
     done = {"documents": 0, "bytes": 0}
     report("extract", 0, len(doc_ids))
     # One connection reads and writes for the whole stage (opening and closing one per batch made
@@ -87,15 +96,15 @@ def transform_documents(
 
 
 def _load(
-    con: duckdb.DuckDBPyConnection, pending: tuple, now: datetime, totals: dict[str, int], done: dict[str, int]
+    con: duckdb.DuckDBPyConnection, pending: tuple, now: datetime, totals: TransformResult, done: dict[str, int]
 ) -> None:
     future, batch, number, count, size = pending
     counts = load_staging(con, future.result(), batch, now)
     for name, rows in counts.items():
-        totals[name] = totals.get(name, 0) + rows
+        totals.rows[name] = totals.rows.get(name, 0) + rows
     done["documents"] += len(batch)
     done["bytes"] += size
-    report("extract", done["documents"], totals["documents"], done["bytes"])
+    report("extract", done["documents"], totals.documents, done["bytes"])
     get_run_logger().info(
         "batch %s of %s: %s documents, %s facts",
         number,
