@@ -35,7 +35,7 @@ def parse_date(col: str) -> pl.Expr:
 
 def find_document_refs(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     """Document references: `doc_id, sentence_no, char_start, char_end, surface, doc_type, number, issued_on`."""
-    pattern = document_pattern(vocab)
+    pattern = vocab.built("document_pattern", lambda: document_pattern(vocab))
     codes = (
         vocab.table("document_types")
         .select(pl.col("code").alias("_code"), pl.col("doc_type").alias("_code_type"))

@@ -54,10 +54,13 @@ def title_before_pattern(vocab: Vocabulary) -> str:
 def find_people(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     """Person mentions: `doc_id, sentence_no, char_start, char_end, surface, honorific, name, title`."""
     base = sentences.select("doc_id", "sentence_no", "char_start", "sentence")
-    after = _mentions(base, person_pattern(vocab), title_first=False)
-    before = _mentions(base, title_before_pattern(vocab), title_first=True)
+    after = _mentions(base, vocab.built("person_pattern", lambda: person_pattern(vocab)), title_first=False)
+    before = _mentions(base, vocab.built("title_before_pattern", lambda: title_before_pattern(vocab)), title_first=True)
     keywords = "(?:" + vocab.regex("title_keywords", "keyword") + ")"
-    places = alternation(vocab.table("places")["name"].to_list() + vocab.table("places")["name_vi"].to_list())
+    places = vocab.built(
+        "place_names_regex",
+        lambda: alternation(vocab.table("places")["name"].to_list() + vocab.table("places")["name_vi"].to_list()),
+    )
     mentions = pl.concat([after, before], how="diagonal_relaxed")
     cleaned = (
         mentions.with_columns(

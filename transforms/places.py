@@ -25,9 +25,9 @@ _NOT_PLACE_START = r"^(?:(?:In|At|On|From|To|Of|For|By|With|The|And)\s+)+"
 
 def find_places(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     """Place mentions: `doc_id, sentence_no, match_start, match_end, place, place_id, place_kind`."""
-    names = place_names(vocab.table("places"))
+    names = vocab.built("place_names", lambda: place_names(vocab.table("places")))
     official = vocab.table("places").select("place_id", pl.col("name").alias("place"))
-    pattern = r"\b" + alternation(names["spelling"].to_list()) + r"\b"
+    pattern = vocab.built("place_pattern", lambda: r"\b" + alternation(names["spelling"].to_list()) + r"\b")
     gazetteer = (
         find_spans(sentences.select("doc_id", "sentence_no", "sentence"), "sentence", pattern, match_col="_spelling")
         .join(names.lazy().rename({"spelling": "_spelling", "kind": "_kind"}), on="_spelling", how="left")

@@ -189,13 +189,8 @@ def _word_values(numbered: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
-    """Raw numeric mentions with parsed parts; bare numbers (years, dates, codes) are dropped."""
-    pattern = quantity_pattern(vocab)
-    numbered = _numbers_in_words(sentences.select("doc_id", "sentence_no", "char_start", "sentence")).cache()
-    parts = find_parts(numbered, "sentence", pattern, match_col="surface").join(
-        decimal_habits(numbered.select("doc_id", pl.col("_original").alias("sentence"))), on="doc_id", how="left"
-    )
+def _quantity_lookups(vocab: Vocabulary) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Scale words, count nouns, units and qualifiers keyed as the parts of a mention are."""
     scales = vocab.table("scale_words").select(
         pl.col("word").str.to_lowercase().alias("_scale_key"),
         pl.col("factor").cast(pl.Float64).alias("_factor"),
@@ -215,6 +210,17 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     qualifiers = vocab.table("qualifiers").select(
         pl.col("phrase").str.to_lowercase().alias("_qual_key"), pl.col("qualifier").alias("_qualifier")
     )
+    return scales, nouns, units, qualifiers
+
+
+def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
+    """Raw numeric mentions with parsed parts; bare numbers (years, dates, codes) are dropped."""
+    pattern = vocab.built("quantity_pattern", lambda: quantity_pattern(vocab))
+    numbered = _numbers_in_words(sentences.select("doc_id", "sentence_no", "char_start", "sentence")).cache()
+    parts = find_parts(numbered, "sentence", pattern, match_col="surface").join(
+        decimal_habits(numbered.select("doc_id", pl.col("_original").alias("sentence"))), on="doc_id", how="left"
+    )
+    scales, nouns, units, qualifiers = vocab.built("quantity_lookups", lambda: _quantity_lookups(vocab))
     prefix = pl.col("sentence").str.slice(0, pl.col("match_start"))
     # The counted noun ends at its first plural word: "65 territories (and countries)".
     masked = pl.col("noun").str.replace_all(_NOT_PLURAL, "${1}_")
@@ -340,7 +346,9 @@ def _percent_base(vocab: Vocabulary) -> pl.Expr:
     texts = {"after": after, "before": pl.col("_context")}
     base = pl.lit(None, pl.String)
     # Words after the figure win over words before it, and earlier rows over later ones: the last applied wins.
-    rows = vocab.table("percent_bases").select("pattern", "base", "position").rows()
+    rows = vocab.built(
+        "percent_bases", lambda: vocab.table("percent_bases").select("pattern", "base", "position").rows()
+    )
     for pattern, name, position in sorted(reversed(rows), key=lambda row: row[2] == "after"):
         base = pl.when(texts[position].str.contains("(?i)" + pattern)).then(pl.lit(name)).otherwise(base)
     return pl.when(pl.col("_unit_dim").is_in(["share", "ratio", "share_change"])).then(base)
