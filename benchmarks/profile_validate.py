@@ -76,7 +76,7 @@ def main() -> None:
         con.execute(
             "insert into quality.validations values ('profile', ?, current_date, '', 'all', 0, 0, 0)", [datetime.now()]
         )
-        flagged = quality_io.apply_flags(con)
+        flagged = quality_io.apply_flags(con, "profile")
         steps["apply_flags (final models)"] = time.perf_counter() - t0
         con.close()
 

@@ -120,7 +120,7 @@ def validate(
             scope=read["scope"],
             flags_carried=carried.height,
         )
-        flagged = quality_io.apply_flags(con)
+        flagged = quality_io.apply_flags(con, run_id)
         if docs_dir is not None:
             rows, history = quality_io.flagged_rows(con, run_id, suites), quality_io.validation_history(con)
     data_docs.result()

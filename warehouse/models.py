@@ -49,7 +49,14 @@ def model_sql(name: str) -> str:
 
 # Models with one row per article or per mention in one: an incremental build replaces the rows of
 # the articles that changed and keeps the others.
-ARTICLE_MARTS = ("dim_articles", "int_quantities", "fct_person_roles", "fct_document_refs", "fct_events")
+ARTICLE_MODELS = (
+    "dim_articles",
+    "int_quantities",
+    "fct_quantities",
+    "fct_person_roles",
+    "fct_document_refs",
+    "fct_events",
+)
 # What a dim_articles row and the fact rows of its article are made of: the document chosen for the
 # article, its sources and when it was extracted. Every other column comes from the staging rows of
 # that document, which change only when it is extracted again (a new extracted_at).
@@ -87,7 +94,9 @@ def build_marts(con: duckdb.DuckDBPyConnection, *, incremental: bool = False) ->
                 "where content_key in (select article_id from _changed_articles)",
             )
         for schema, name in MODEL_ORDER:
-            if changed is None or name not in ARTICLE_MARTS:
+            if name in FLAGGED_MARTS:
+                _fact_scope(con, "select fact_id from intermediate.int_quantities where doc_id in (from mart_scope)")
+            if changed is None or name not in ARTICLE_MODELS:
                 con.execute(f"create or replace table {schema}.{name} as\n{model_sql(name)}")
                 continue
             con.execute(f"delete from {schema}.{name} where article_id in (select article_id from _changed_articles)")
@@ -100,6 +109,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, *, incremental: bool = False) ->
     finally:
         con.execute("drop table if exists _changed_articles")
         con.execute("drop table if exists mart_scope")
+        con.execute("drop table if exists fact_scope")
     return MartBuild(counts, changed)
 
 
@@ -176,10 +186,28 @@ def last_completed_run(con: duckdb.DuckDBPyConnection) -> dict | None:
     return {"run_id": rows[0][0], **json.loads(rows[0][1])}
 
 
-def build_flagged_marts(con: duckdb.DuckDBPyConnection) -> int:
-    """Build the marts that carry the last validation's flags again; returns their rows not ok."""
+def build_flagged_marts(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
+    """Build again the rows of the final models whose flags validation `run_id` may have changed; returns rows not ok.
+
+    Those are the facts flagged before (not ok now) or flagged by this validation: any other row is ok and stays ok.
+    """
     flagged = 0
     for name in FLAGGED_MARTS:
-        con.execute(f"create or replace table marts.{name} as\n{model_sql(name)}")
+        _fact_scope(
+            con,
+            f"select fact_id from marts.{name} where quality_status != 'ok' union "
+            "select row_key from quality.dq_row_flags where run_id = ? and table_name = ?",
+            [run_id, name],
+        )
+        try:
+            con.execute(f"delete from marts.{name} where fact_id in (select fact_id from fact_scope)")
+            con.execute(f"insert into marts.{name} by name\n{model_sql(name)}")
+        finally:
+            con.execute("drop table if exists fact_scope")
         flagged += con.execute(f"select count(*) from marts.{name} where quality_status != 'ok'").fetchall()[0][0]
     return flagged
+
+
+def _fact_scope(con: duckdb.DuckDBPyConnection, facts: str, parameters: list | None = None) -> None:
+    """`fact_scope`, the facts whose rows the final models build: those query `facts` returns."""
+    con.execute(f"create or replace temp table fact_scope as select * from ({facts}) as scope(fact_id)", parameters)

@@ -302,9 +302,10 @@ def record_results(
     return explained
 
 
-def apply_flags(con: duckdb.DuckDBPyConnection) -> int:
-    """The marts' quality columns from the flags just stored (their final models); returns the rows flagged."""
-    return build_flagged_marts(con)
+def apply_flags(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
+    """The marts' quality columns from the flags of validation `run_id`, just stored (their final models); returns
+    the rows flagged."""
+    return build_flagged_marts(con, run_id)
 
 
 def _messages(con: duckdb.DuckDBPyConnection, catalog: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:

@@ -1,11 +1,13 @@
 -- fct_quantities: one row per numeric fact mention, with its span in raw.documents.text and its quality state.
 -- The final model of the facts: intermediate.int_quantities with the row flags of the warehouse's last
 -- validation folded into quality_status, quality_note and the suggested correction; a fact no rule flagged
--- is ok. Built whole with the marts and again after each validation (expectations.validation).
+-- is ok. Built with the marts, and after each validation for the facts whose flags may have changed.
+-- Table fact_scope (a temporary table of warehouse.models) holds the facts whose rows are built.
 with
 
 facts as (
     select * from intermediate.int_quantities
+    where fact_id in (select fact_scope.fact_id from fact_scope)
 ),
 
 last_validation as (
