@@ -297,8 +297,42 @@ def summarize_run(
         "facts_in_marts": facts,
         "stages": stages,
         "peak_rss": rss.peak(),
+        "peak_rss_during": peak_during(rss, flow, tasks),
         "loadavg": [round(x, 2) for x in os.getloadavg()],
         "summary": summary,
+    }
+
+
+def peak_during(rss: RssSampler, flow: dict, tasks: list[dict]) -> dict[str, Any]:
+    """When in the run the process and its children peaked, and the tasks running then."""
+    window = [s for s in rss.samples if flow["start"] and flow["end"] and flow["start"] <= s[0] <= flow["end"]]
+    if not window:
+        return {}
+    at, main, children = max(window, key=lambda s: s[1] + s[2])
+    running = sorted(
+        {t["name"].rsplit("-", 1)[0] for t in tasks if t["start"] and t["end"] and t["start"] <= at <= t["end"]}
+    )
+    return {
+        "seconds_into_flow": round(at - flow["start"], 2),
+        "main_mb": round(main / MB, 1),
+        "children_mb": round(children / MB, 1),
+        "tasks": running,
+    }
+
+
+def published_bytes(publish_dir: Path, before: str) -> dict[str, float]:
+    """Parquet files and MB of the current publication, and how many of them the run wrote (not hard links)."""
+    current = publish_dir / "current"
+    if not current.exists():
+        return {"files": 0, "files_written": 0, "mb": 0.0, "mb_written": 0.0}
+    files = [p.stat() for p in current.rglob("*.parquet")]
+    # A file linked from the previous publication has a second name there; an unchanged run publishes nothing.
+    new = [f for f in files if f.st_nlink == 1] if os.path.realpath(current) != before else []
+    return {
+        "files": len(files),
+        "files_written": len(new),
+        "mb": round(sum(f.st_size for f in files) / MB, 2),
+        "mb_written": round(sum(f.st_size for f in new) / MB, 2),
     }
 
 
@@ -326,6 +360,7 @@ def phase_pipeline(folder: Path, work: Path, batch_docs: int, change_fraction: f
     with RssSampler() as rss:
         for label, fraction in plan:
             changed = corpus.revise(landing, manifest, fraction) if fraction else []
+            published_before = os.path.realpath(publish_dir / "current")
             load_before = os.getloadavg()[0]
             t0 = time.perf_counter()
             state = newsfacts_pipeline(source=landing, warehouse=warehouse, publish_dir=publish_dir, return_state=True)
@@ -335,6 +370,7 @@ def phase_pipeline(folder: Path, work: Path, batch_docs: int, change_fraction: f
             flow, tasks = task_timings(state.state_details.flow_run_id)
             run = summarize_run(label, wall, flow, tasks, summary, error, rss, mb)
             run["files_changed"] = len(changed)
+            run["published"] = published_bytes(publish_dir, published_before)
             run["loadavg_1m_before"] = round(load_before, 2)
             results.append(run)
             print(f"[pipeline] {label}: {run['end_to_end_seconds']:.1f} s ({run['status']})", file=sys.stderr)
@@ -488,6 +524,21 @@ def table(result: dict[str, Any]) -> str:
         if run["run"] == "first":
             for stage, d in run["stages"].items():
                 row(f"      {stage}", d)
+        elif "publish" in run["stages"]:
+            row("      publish", run["stages"]["publish"])
+        peak = run.get("peak_rss_during")
+        if peak:
+            lines.append(
+                f"      peak {peak['main_mb'] + peak['children_mb']:,.0f} MB ({peak['main_mb']:,.0f} MB + children"
+                f" {peak['children_mb']:,.0f} MB) at {peak['seconds_into_flow']:.1f} s,"
+                f" during {', '.join(peak['tasks']) or '-'}"
+            )
+        published = run.get("published")
+        if published:
+            lines.append(
+                f"      Parquet written: {published['files_written']:,} of {published['files']:,} files,"
+                f" {published['mb_written']:.1f} of {published['mb']:.1f} MB"
+            )
     q = result.get("quantulum3") or {}
     if q.get("available"):
         row(f"(e) quantulum3, {q['mb'] * 1000:.0f} kB slice", q["quantulum3"])
