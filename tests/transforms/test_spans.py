@@ -13,7 +13,7 @@ from polars.testing import assert_frame_equal
 from transforms.people import person_pattern, title_before_pattern
 from transforms.places import _GENERIC_LOCAL
 from transforms.quantities import quantity_pattern
-from transforms.spans import alternation, find_spans, for_ascii_words
+from transforms.spans import alternation, find_parts, find_spans, for_ascii_words, without_groups
 from transforms.vocabulary import Vocabulary, place_names
 
 
@@ -87,6 +87,43 @@ def test_find_spans_offsets(text: str, pattern: str, expected: list[tuple[str, i
     assert_frame_equal(got, want)
     for row in got.iter_rows(named=True):
         assert text[row["match_start"] : row["match_end"]] == row["match"]
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern", "expected"),
+    [
+        # Matches are marked with NULs in a copy of the text: a NUL written in the text is not a mark.
+        ("a\x00 12\x00", r"\d+", [("12", 3, 5)]),
+        # A match holding a NUL comes out as written.
+        ("x a\x00b", r"a.b", [("a\x00b", 2, 5)]),
+    ],
+)
+def test_find_spans_with_nul_in_the_text(text: str, pattern: str, expected: list[tuple[str, int, int]]) -> None:
+    got = _spans([text], pattern)
+    assert got.select("match", "match_start", "match_end").rows() == expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        # Named and numbered groups stop capturing; non-capturing groups and flags are left alone.
+        (r"(?P<a>x)(y)(?:z)(?i:w)", r"(?:x)(?:y)(?:z)(?i:w)"),
+        # An escaped parenthesis and one inside a class are literals.
+        (r"\((a)\)[()]", r"\((?:a)\)[()]"),
+        # A nested class is skipped whole.
+        (r"[\w&&[^\x00-\x7F]](b)", r"[\w&&[^\x00-\x7F]](?:b)"),
+    ],
+)
+def test_without_groups(pattern: str, expected: str) -> None:
+    assert without_groups(pattern) == expected
+
+
+def test_find_parts_of_no_rows_keeps_the_group_columns() -> None:
+    # The pattern is not run on an empty column, yet the groups are still columns of the result.
+    frame = pl.LazyFrame({"text": []}, schema={"text": pl.String})
+    got = find_parts(frame, "text", r"(?P<num>\d+)\s*(?P<unit>\p{L}+)").collect()
+    assert got.height == 0
+    assert {"num", "unit"} <= set(got.columns)
 
 
 def test_find_spans_without_match_gives_no_rows() -> None:
