@@ -204,7 +204,7 @@ def newsfacts_pipeline(
         finally:
             db.abort_build(work)
     create_markdown_artifact(
-        key="newsfacts-run-summary", markdown=summary_markdown(summary), description=SUMMARY_ARTIFACT
+        key="newsfacts-run-summary", markdown=summary_markdown(summary.record()), description=SUMMARY_ARTIFACT
     )
     return summary.record()
 
@@ -217,10 +217,10 @@ def nothing_changed(ingested: IngestResult, previous: dict | None, fingerprint: 
     return manifest is not None and manifest["run_id"] == previous.get("published_run_id")
 
 
-def summary_markdown(summary: RunSummary) -> str:
-    """The run summary as a markdown artifact."""
+def summary_markdown(record: dict) -> str:
+    """A run summary's record (`RunSummary.record()`) as a markdown artifact."""
     lines = ["# newsfacts run", "", "| measure | value |", "|---|---|"]
-    for key, value in summary.record().items():
+    for key, value in record.items():
         if key == "marts":
             lines += [f"| rows in marts.{name} | {count:,} |" for name, count in value.items()]
         else:
