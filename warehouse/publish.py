@@ -15,31 +15,25 @@ globs still match and show the columns. `dim_people` and `dim_places` are one fi
 `<mart>/part-0.parquet`. The manifest lists every table's files with sizes and checksums, its
 partitioning keys, and its partitions with their values, rows, files and content fingerprint.
 
-Inside a partition, articles are split in `article_id` order into files of about `CHUNK_ARTICLES`
-articles, `part-<n>.parquet`; each file covers the `article_id`s from its `first` (in the manifest) to
-the next file's. A publication is incremental: a file whose articles' rows have the same fingerprint
-(row count and the sum of the rows' hashes, so row order does not matter) as in the current
-publication, under the same columns, `only_ok` and writer, is hard-linked from it instead of written
-again, so a changed article rewrites the file of its few neighbours, not its partition. Files are
-never modified in place, so a hard link keeps the bytes the previous run wrote, and pruning that
-run's folder only removes a name. Every other file is written with one `COPY` per table.
+A publication is incremental: a partition whose rows have the same fingerprint (row count and the
+sum of the rows' hashes, so row order does not matter) as in the current publication, under the
+same columns, `only_ok` and writer, is hard-linked from it instead of written again. Files are never
+modified in place, so a hard link keeps the bytes the previous run wrote, and pruning that run's
+folder only removes a name. Every other partition is written with one `COPY` per table.
 """
 
 from __future__ import annotations
 
-import bisect
 import hashlib
-import itertools
 import json
 import os
 import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 import duckdb
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 PUBLISHED_MARTS = (
@@ -80,12 +74,6 @@ PARQUET = "format parquet, compression zstd"
 WRITER = f"duckdb {duckdb.__version__}, {PARQUET}"
 # DuckDB's hash() of the row as a struct; it treats 0.0 and -0.0 as equal, as `=` does.
 CONTENT = "count(*):sum(hash(row))"
-# Articles per file inside a partition. At 200 MB the largest province and year holds hundreds of
-# articles: rewritten whole, 1 % of changed files rewrote half the published bytes. Fewer articles per
-# file write less on a change and make more files for readers to open (8: 2-3 files per partition).
-CHUNK_ARTICLES = 8
-# Columns of the table telling the COPY which file each article's rows go to.
-PLAN_TYPES = (pa.string(), pa.int64(), pa.string(), pa.int64())
 
 
 class PublishError(RuntimeError):
@@ -218,27 +206,24 @@ def _write_table(
     partitioning = list(PARTITIONING) if name in PARTITIONED_MARTS else []
     target = folder / name
     fingerprint = {"content": CONTENT, "writer": WRITER, "only_ok_rows": only_ok, "columns": _columns(con, mart)}
-    old = _old_partitions(previous, name, fingerprint, partitioning)
-    if partitioning:
-        articles = _article_contents(con, mart)
-        if articles:
-            partitions, written, linked = _write_chunks(con, mart, articles, old, previous, folder, target)
-            return _table_entry(
-                con, mart, folder, filtered, partitioning, fingerprint, partitions, written=written, linked=linked
-            )
     contents = _contents(con, mart, partitioning)
+    old = _old_partitions(previous, name, fingerprint, partitioning)
     linked: dict[tuple, dict[str, Any]] = {}
     for key, content in contents.items():
         if key in old and old[key]["content"] == content and _link(old[key]["files"], previous.folder, folder):
             linked[key] = old[key]
     written = [key for key in contents if key not in linked]
-    new_files = []
-    if written:
+    if not written:
+        new_files = []
+    elif not partitioning or contents == {_null_key(partitioning): "0:0"}:
         # Unpartitioned, or empty: DuckDB writes no partition for no rows, and a glob matching nothing is an error.
         single = target.joinpath(*(f"{key}={NULL_PARTITION}" for key in partitioning), "part-0.parquet")
         single.parent.mkdir(parents=True, exist_ok=True)
         con.execute(f"copy ({mart}) to {_literal(single)} ({PARQUET})")
         new_files = [single]
+    else:
+        scratch = folder / ".write" / name
+        new_files = _copy_partitions(con, mart, partitioning, written if linked else None, target, scratch)
     partitions = {key: {**p, "files": [entry["path"] for entry in p["files"]]} for key, p in linked.items()}
     entries = {entry["path"]: entry for partition in linked.values() for entry in partition["files"]}
     for path in new_files:
@@ -249,216 +234,20 @@ def _write_table(
         partition["rows"] += pq.read_metadata(path).num_rows
         partition["files"].append(relative)
         entries[relative] = {"path": relative, "bytes": path.stat().st_size, "sha256": _sha256(path)}
-    partitions = {key: {**p, "files": [entries[path] for path in p["files"]]} for key, p in partitions.items()}
-    return _table_entry(
-        con, mart, folder, filtered, partitioning, fingerprint, partitions, written=len(written), linked=len(linked)
-    )
-
-
-def _table_entry(
-    con: duckdb.DuckDBPyConnection,
-    mart: str,
-    folder: Path,
-    filtered: bool,
-    partitioning: list[str],
-    fingerprint: dict[str, Any],
-    partitions: dict[tuple, dict[str, Any]],
-    *,
-    written: int,
-    linked: int,
-) -> dict[str, Any]:
-    """A table's entry in the manifest, from its partitions (each with its file entries)."""
     ordered = [partitions[key] for key in sorted(partitions, key=_nulls_last)]
-    files = [entry for partition in ordered for entry in partition["files"]]
+    paths = [path for partition in ordered for path in partition["files"]]
     return {
         "rows": sum(p["rows"] for p in ordered),
         "only_ok_rows": filtered,
-        "schema": [{"name": f.name, "type": str(f.type)} for f in pq.read_schema(folder / files[0]["path"])],
+        "schema": [{"name": f.name, "type": str(f.type)} for f in pq.read_schema(folder / paths[0])],
         "partitioning": partitioning,
         "partition_types": _partition_types(con, mart, partitioning),
-        "files": files,
-        "partitions": [{**p, "files": [entry["path"] for entry in p["files"]]} for p in ordered],
+        "files": [entries[path] for path in paths],
+        "partitions": ordered,
         "fingerprint": fingerprint,
-        "written": written,
-        "linked": linked,
+        "written": len(written),
+        "linked": len(linked),
     }
-
-
-class _Chunk(NamedTuple):
-    """A file to write: its name in the partition, the lowest `article_id` it covers, its articles."""
-
-    number: int
-    first: str | None
-    articles: list[tuple[str | None, int, int]]
-
-
-def _article_contents(con: duckdb.DuckDBPyConnection, mart: str) -> dict[tuple, list[tuple[str | None, int, int]]]:
-    """Each partition's articles in `article_id` order, with their rows' count and sum of hashes."""
-    query = (
-        "select province, year, article_id, count(*), coalesce(sum(row_hash), 0)::hugeint"
-        f" from ({_keyed(mart, 'mart.article_id, hash(mart) as row_hash')}) group by all"
-    )
-    articles: dict[tuple, list[tuple[str | None, int, int]]] = {}
-    for province, year, article_id, rows, hashes in con.execute(query).fetchall():
-        articles.setdefault((province, year), []).append((article_id, rows, hashes))
-    for members in articles.values():
-        members.sort(key=lambda article: _article_order(article[0]))
-    return articles
-
-
-def _article_order(article_id: str | None) -> tuple[bool, str]:
-    return (article_id is not None, article_id or "")
-
-
-def _write_chunks(
-    con: duckdb.DuckDBPyConnection,
-    mart: str,
-    articles: dict[tuple, list[tuple[str | None, int, int]]],
-    old: dict[tuple, dict[str, Any]],
-    previous: _Previous | None,
-    folder: Path,
-    target: Path,
-) -> tuple[dict[tuple, dict[str, Any]], int, int]:
-    """Link the previous files whose articles did not change, write the others; partitions, written, linked."""
-    partitions: dict[tuple, dict[str, Any]] = {}
-    to_write: dict[tuple, list[_Chunk]] = {}
-    for key, members in articles.items():
-        files = _old_files(old.get(key))
-        kept, chunks = _plan(members, files)
-        failed = {entry["path"] for entry in kept if not _link([entry], previous.folder, folder)}
-        if failed:
-            # A file that cannot be linked is written again, with its articles.
-            kept, chunks = _plan(members, files, broken=failed)
-        values = dict(zip(PARTITIONING, key, strict=True))
-        rows = sum(article[1] for article in members)
-        content = f"{rows}:{sum(article[2] for article in members)}"
-        partitions[key] = {**values, "rows": rows, "files": kept, "content": content}
-        if chunks:
-            to_write[key] = chunks
-    if to_write:
-        for key, entries in _copy_chunks(con, mart, to_write, target, folder).items():
-            partitions[key]["files"] = sorted(
-                partitions[key]["files"] + entries, key=lambda entry: _article_order(entry.get("first"))
-            )
-    return partitions, len(to_write), len(partitions) - len(to_write)
-
-
-def _old_files(partition: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """A previous partition's files with the range and content of each, in `article_id` order."""
-    if partition is None:
-        return []
-    files = partition["files"]
-    if len(files) == 1 and "content" not in files[0]:
-        # Written before files were split: the one file holds the whole partition.
-        return [{**files[0], "first": None, "content": partition["content"]}]
-    if not all("content" in entry for entry in files):
-        return []
-    return sorted(files, key=lambda entry: _article_order(entry.get("first")))
-
-
-def _plan(
-    members: list[tuple[str | None, int, int]], ranges: list[dict[str, Any]], broken: set[str] = frozenset()
-) -> tuple[list[dict[str, Any]], list[_Chunk]]:
-    """Previous files whose articles are unchanged (kept), and the chunks the other articles are written in.
-
-    Each previous file covers the articles from its `first` to the next file's; an article before the
-    first file's `first` belongs to the first file.
-    """
-    groups: list[list[tuple[str | None, int, int]]] = [[] for _ in ranges]
-    bounds = [_article_order(entry.get("first")) for entry in ranges]
-    loose: list[tuple[str | None, int, int]] = []
-    for article in members:
-        if not ranges:
-            loose.append(article)
-            continue
-        index = max(bisect.bisect_right(bounds, _article_order(article[0])) - 1, 0)
-        groups[index].append(article)
-    kept: list[dict[str, Any]] = []
-    pending: list[tuple[str | None, list[tuple[str | None, int, int]]]] = []
-    for entry, group in zip(ranges, groups, strict=True):
-        content = f"{sum(a[1] for a in group)}:{sum(a[2] for a in group)}"
-        if group and content == entry["content"] and entry["path"] not in broken:
-            kept.append(entry)
-        elif group:
-            pending.append((entry.get("first"), group))
-    if loose:
-        pending.append((None, loose))
-    used = {_file_number(entry["path"]) for entry in kept}
-    numbers = (n for n in itertools.count() if n not in used)
-    chunks = [
-        _Chunk(next(numbers), first if start == 0 else piece[0][0], piece)
-        for first, group in pending
-        for start, piece in _pieces(group)
-    ]
-    return kept, chunks
-
-
-def _pieces(group: list) -> list[tuple[int, list]]:
-    """A run of articles cut into files of about `CHUNK_ARTICLES` (one file up to twice that)."""
-    count = 1 if len(group) <= 2 * CHUNK_ARTICLES else -(-len(group) // CHUNK_ARTICLES)
-    starts = [len(group) * i // count for i in range(count)]
-    return [(start, group[start:end]) for start, end in zip(starts, [*starts[1:], len(group)], strict=True)]
-
-
-def _file_number(path: str) -> int | None:
-    stem = Path(path).stem.removeprefix("part-")
-    return int(stem) if stem.isdigit() else None
-
-
-def _copy_chunks(
-    con: duckdb.DuckDBPyConnection, mart: str, chunks: dict[tuple, list[_Chunk]], target: Path, folder: Path
-) -> dict[tuple, list[dict[str, Any]]]:
-    """Write the chunks' rows with one partitioned COPY, each chunk to `part-<n>.parquet`; their file entries."""
-    ordered = [(key, chunk) for key, group in chunks.items() for chunk in group]
-    rows = [(*key, article[0], index) for index, (key, chunk) in enumerate(ordered) for article in chunk.articles]
-    plan = pa.table(
-        [pa.array(column, type) for column, type in zip(zip(*rows, strict=True), PLAN_TYPES, strict=True)],
-        names=[*PARTITIONING, "article_id", "chunk"],
-    )
-    on = " and ".join(f"keyed.{key} is not distinct from plan.{key}" for key in (*PARTITIONING, "article_id"))
-    # One folder level per chunk, not three (province, year, chunk): the folders are made and removed
-    # again, 1 ms each on a busy disk.
-    query = (
-        f"select keyed.* exclude ({', '.join(PARTITIONING)}), plan.chunk from ({_keyed(mart, 'mart.*')}) as keyed"
-        f" inner join newsfacts_publish_plan as plan on {on}"
-    )
-    scratch = folder / ".write" / target.name
-    scratch.parent.mkdir(parents=True, exist_ok=True)
-    con.register("newsfacts_publish_plan", plan)
-    try:
-        con.execute(
-            f"copy ({query}) to {_literal(scratch)} ({PARQUET}, partition_by (chunk), filename_pattern 'part-{{i}}')"
-        )
-    finally:
-        con.unregister("newsfacts_publish_plan")
-    entries: dict[tuple, list[dict[str, Any]]] = {}
-    made: set[Path] = set()
-    for path in sorted(scratch.rglob("*.parquet")):
-        key, chunk = ordered[int(path.parent.name.removeprefix("chunk="))]
-        folders = [
-            f"{name}={NULL_PARTITION if value is None else quote(str(value), safe='')}"
-            for name, value in zip(PARTITIONING, key, strict=True)
-        ]
-        suffix = "" if path.stem == "part-0" else "-" + path.stem.removeprefix("part-")
-        destination = target.joinpath(*folders, f"part-{chunk.number}{suffix}.parquet")
-        if destination.parent not in made:
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            made.add(destination.parent)
-        os.replace(path, destination)
-        relative = destination.relative_to(folder).as_posix()
-        rows = sum(a[1] for a in chunk.articles)
-        entries.setdefault(key, []).append(
-            {
-                "path": relative,
-                "bytes": destination.stat().st_size,
-                "sha256": _sha256(destination),
-                "rows": rows,
-                "first": chunk.first,
-                "content": f"{rows}:{sum(a[2] for a in chunk.articles)}",
-            }
-        )
-    shutil.rmtree(scratch.parent)
-    return entries
 
 
 def _keyed(mart: str, columns: str) -> str:
@@ -543,6 +332,45 @@ def _link(files: list[dict[str, Any]], source: Path, folder: Path) -> bool:
     for copy in made:
         copy.unlink(missing_ok=True)
     return False
+
+
+def _copy_partitions(
+    con: duckdb.DuckDBPyConnection,
+    mart: str,
+    partitioning: list[str],
+    keys: list[tuple] | None,
+    target: Path,
+    scratch: Path,
+) -> list[Path]:
+    """Write the mart's partitions `keys` (all if None) into `target` with one partitioned COPY; the files."""
+    query = _keyed(mart, "mart.*")
+    parameters: list[Any] = []
+    if keys is not None:
+        types = {row[0]: row[1] for row in con.execute(f"describe {query}").fetchall()}
+        row = "(" + ", ".join(f"?::{types[key]}" for key in partitioning) + ")"
+        on = " and ".join(f"keyed.{key} is not distinct from wanted.{key}" for key in partitioning)
+        query = (
+            f"select keyed.* from ({query}) as keyed semi join (values {', '.join(row for _ in keys)})"
+            f" as wanted({', '.join(partitioning)}) on {on}"
+        )
+        parameters = [value for key in keys for value in key]
+    # COPY ... PARTITION_BY refuses a folder that already holds the linked partitions.
+    into = scratch if target.exists() else target
+    into.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(
+        f"copy ({query}) to {_literal(into)} ({PARQUET},"
+        f" partition_by ({', '.join(partitioning)}), filename_pattern 'part-{{i}}')",
+        parameters,
+    )
+    files = sorted(into.rglob("*.parquet"))
+    if into == target:
+        return files
+    moved = [target / path.relative_to(scratch) for path in files]
+    for path, destination in zip(files, moved, strict=True):
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, destination)
+    shutil.rmtree(scratch.parent)
+    return moved
 
 
 def _partition_values(folders: Path) -> dict[str, str | int | None]:
