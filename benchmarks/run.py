@@ -352,12 +352,18 @@ def phase_pipeline(folder: Path, work: Path, batch_docs: int, change_fraction: f
             "NEWSFACTS_BATCH_DOCS": str(batch_docs),
         }
     )
-    from flows.pipeline import newsfacts_pipeline
+    from flows.embedded_api import prefect_api
+    from flows.settings import configure_prefect
 
+    # The Prefect server `newsfacts run` starts for itself, so that its start-up and memory are what users get.
+    configure_prefect()
     mb = manifest["bytes"] / MB
     results = []
     plan = [("first", None), ("unchanged", None), (f"{change_fraction:.0%} changed", change_fraction)]
-    with RssSampler() as rss:
+    with RssSampler() as rss, prefect_api() as api_ready:
+        from flows.pipeline import newsfacts_pipeline
+
+        api_ready()
         for label, fraction in plan:
             changed = corpus.revise(landing, manifest, fraction) if fraction else []
             published_before = os.path.realpath(publish_dir / "current")
