@@ -229,7 +229,8 @@ def _landing_changed(source: Path, warehouse: Path) -> bool:
     """
     try:
         built = warehouse.stat().st_mtime
-        return source.stat().st_mtime > built or any(f.stat().st_mtime > built for f in source.iterdir())
+        # A folder's time changes when a file is added, removed or renamed in it; a file's when it is rewritten.
+        return source.stat().st_mtime > built or any(path.stat().st_mtime > built for path in source.rglob("*"))
     except OSError:
         return True
 

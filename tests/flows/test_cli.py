@@ -196,3 +196,37 @@ def test_every_count_says_what_it_counts_in_the_terminal_and_the_artifact(monkey
         assert any(words in line and f" {value} " in line for line in screen.getvalue().splitlines()), words
         assert f"| {words} | {value} |" in markdown
     assert "rows flagged" not in markdown and "published files" not in markdown
+
+
+@pytest.mark.parametrize(
+    ("change", "changed"),
+    [
+        (None, False),  # nothing touched since the warehouse was written
+        ("no warehouse", True),  # a first run
+        ("rewritten", True),  # a file written again
+        ("added in a subfolder", True),  # the subfolder's time moves
+        ("removed", True),  # the landing folder's time moves
+    ],
+)
+def test_a_run_preloads_great_expectations_only_when_the_landing_folder_changed(
+    tmp_path: Path, change: str | None, changed: bool
+) -> None:
+    landing, warehouse = tmp_path / "landing", tmp_path / "w.duckdb"
+    (landing / "2024").mkdir(parents=True)
+    for path in (landing / "a.txt", landing / "2024" / "b.txt"):
+        path.write_text("text")
+    warehouse.write_bytes(b"")
+    built = time.time()
+    for path in (landing, landing / "2024", landing / "a.txt", landing / "2024" / "b.txt"):
+        os.utime(path, (built - 60, built - 60))
+    os.utime(warehouse, (built, built))
+    if change == "no warehouse":
+        warehouse.unlink()
+    elif change == "rewritten":
+        (landing / "a.txt").write_text("other text")
+    elif change == "added in a subfolder":
+        (landing / "2024" / "c.txt").write_text("text")
+    elif change == "removed":
+        (landing / "a.txt").unlink()
+
+    assert cli._landing_changed(landing, warehouse) is changed
