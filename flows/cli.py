@@ -240,9 +240,12 @@ def check(warehouse: ExistingWarehouseOpt = DEFAULT_WAREHOUSE) -> None:
     """Run the expectation suites on the current warehouse, without ingesting, and print the summary."""
     configure_prefect()
     with prefect_api() as api_ready:
+        from expectations.runner import preload as preload_great_expectations
         from flows.pipeline import newsfacts_check
         from warehouse.db import WarehouseError
 
+        # A check always validates: Great Expectations imports while Prefect's server boots.
+        preload_great_expectations()
         try:
             api_ready()
         except Exception as exc:

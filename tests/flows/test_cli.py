@@ -135,6 +135,7 @@ def test_check_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     warehouse = tmp_path / "w.duckdb"
     warehouse.write_bytes(b"")
     monkeypatch.setattr(cli, "prefect_api", lambda: contextlib.nullcontext(lambda: None))
+    monkeypatch.setattr("expectations.runner.preload", lambda: None)
     for blocking, code in (([], cli.Exit.ok), (["fct_quantities: fact_id is unique (2 rows)"], cli.Exit.quality_gate)):
         monkeypatch.setattr(
             pipeline, "newsfacts_check", lambda blocking=blocking, **_: {"markdown": "# Data\n", "blocking": blocking}
