@@ -14,7 +14,7 @@ import pandas as pd
 import polars as pl
 
 from warehouse.db import SQL_DIR
-from warehouse.models import all_exist, build_flagged_marts
+from warehouse.models import all_exist
 
 # The check tables: the models of warehouse/checks/. Each names its rows by this column, declared in its SQL.
 CHECK_TABLES = tuple(sorted(path.stem for path in (SQL_DIR / "checks").glob("chk_*.sql")))
@@ -300,12 +300,6 @@ def record_results(
     con.unregister("_results")
     con.unregister("_flags")
     return explained
-
-
-def apply_flags(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
-    """The marts' quality columns from the flags of validation `run_id`, just stored (their final models); returns
-    the rows flagged."""
-    return build_flagged_marts(con, run_id)
 
 
 def _messages(con: duckdb.DuckDBPyConnection, catalog: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
