@@ -11,6 +11,7 @@ import operator
 import threading
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -103,8 +104,9 @@ def run_checks(
             # strings were a fifth of its time (the same results on the 200 MB benchmark's 253,586 rows).
             strings_to_categorical=True
         )
-        for suite_name, suite_checks in suites.items():
-            batch = _batch(frame, suite_checks)
+        for suite_name, declared in suites.items():
+            rows, suite_checks = _suite_rows(frame, declared)
+            batch = _batch(rows, suite_checks)
             # A check whose rows did not change this run has nothing to validate: GX costs ~0.1 s per expectation.
             todo = [c for c in suite_checks if _applies(c, batch)]
             results += [
@@ -117,7 +119,7 @@ def run_checks(
                 suite_results, suite_flags = gx.validate(suite_name, table, batch, todo, run_name)
                 results += suite_results
                 flags += suite_flags
-        del frame, batch
+        del frame, rows, batch
     docs = _done()
     if gx is not None:
         if sum(t.num_rows for t in tables.values()) >= COLLECT_ROWS:
@@ -223,6 +225,21 @@ def _done() -> Future[None]:
     future: Future[None] = Future()
     future.set_result(None)
     return future
+
+
+def _suite_rows(frame: pd.DataFrame, checks: list[Check]) -> tuple[pd.DataFrame, list[Check]]:
+    """The rows all of a suite's checks are restricted to, and its checks without that shared condition.
+
+    The key suites read one table that holds the keys of five marts, each suite the rows of its own mart:
+    GX then works on those rows, instead of on every row with a row condition it applies by copying the
+    rows that meet it for each expectation. The outcome is the same; GX counts rows after the condition.
+    """
+    shared = [condition for condition in checks[0].where if all(condition in c.where for c in checks[1:])]
+    if not shared:
+        return frame, checks
+    mask = functools.reduce(operator.and_, [frame[column] == value for column, value in shared])
+    unshared = [replace(c, where=tuple(w for w in c.where if w not in shared)) for c in checks]
+    return frame[mask.fillna(False).to_numpy(dtype=bool)], unshared
 
 
 def _batch(frame: pd.DataFrame, checks: list[Check]) -> pd.DataFrame:
