@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import operator
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -454,6 +456,47 @@ def phase_quantulum(folder: Path, slice_kb: float) -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------------------------------------
+# Phase (f): the fixed cost, `newsfacts run` on an empty landing folder.
+
+
+def phase_empty(work: Path, runs: int) -> dict[str, Any]:
+    """Wall and CPU seconds of `newsfacts run` on an empty folder: a first run (no warehouse) and a re-run.
+
+    As a user runs it: the CLI of this tree in a fresh interpreter, Prefect's embedded server in a
+    `PREFECT_HOME` that one untimed run has already set up (a cold one adds its migrations). CPU is the
+    command's and its children's (the server), from `getrusage`.
+    """
+    home = work / "prefect"
+    env = {**os.environ, "PREFECT_HOME": str(home), "NEWSFACTS_DATA_DOCS_DIR": str(work / "data_docs")}
+    env.pop("PREFECT_API_URL", None)
+
+    def newsfacts_run(folder: Path) -> dict[str, float]:
+        folder.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-c", "from flows.cli import app; app()", "run", "--source", str(folder / "landing")]
+        cmd += ["--warehouse", str(folder / "newsfacts.duckdb"), "--publish-dir", str(folder / "published")]
+        (folder / "landing").mkdir(exist_ok=True)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if proc.returncode != 0:
+            raise RuntimeError(f"newsfacts run exited with {proc.returncode}: {proc.stderr[-2000:]}")
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return {"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "loadavg_1m": round(os.getloadavg()[0], 2)}
+
+    try:
+        newsfacts_run(work / "warm-up")
+        first, rerun = [], []
+        for i in range(runs):
+            first.append(newsfacts_run(work / f"run-{i}"))
+            rerun.append(newsfacts_run(work / f"run-{i}"))
+    except RuntimeError as exc:
+        return {"error": str(exc)}
+    return {"first": first, "rerun": rerun}
+
+
 def _version(package: str) -> str | None:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -562,9 +605,54 @@ def table(result: dict[str, Any]) -> str:
             )
     elif q:
         lines.append(f"(e) quantulum3 skipped: {q.get('reason') or q.get('error')}")
+    empty = result.get("empty_folder") or {}
+    if empty.get("error"):
+        lines.append(f"(f) newsfacts run on an empty folder failed: {empty['error']}")
+    for kind, label in (("first", "first run"), ("rerun", "re-run")):
+        if empty.get(kind):
+            lines.append(
+                f"(f) newsfacts run, empty landing folder, {label}: {_range(empty[kind], 'seconds')} s wall, "
+                f"{_range(empty[kind], 'cpu_seconds')} s CPU ({len(empty[kind])} runs)"
+            )
     if result.get("pipeline", {}).get("error"):
         lines.append(f"pipeline phase failed: {result['pipeline']['error']}")
+    lines += ["", "targets of the speed issue (16):"]
+    for name, figure, target, met in targets(result):
+        verdict = "not measured" if met is None else ("met" if met else "MISSED")
+        lines.append(f"  {name:<42}{figure:>18}   target {target:<12}{verdict}")
     return "\n".join(lines)
+
+
+def _range(runs: list[dict[str, float]], key: str) -> str:
+    low, high = min(r[key] for r in runs), max(r[key] for r in runs)
+    return f"{low:.1f}" if low == high else f"{low:.1f}-{high:.1f}"
+
+
+def targets(result: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
+    """Each target of the speed issue: its name, this run's figure, the target, and whether it is met."""
+    mb = result["corpus"]["target_mb"]
+    runs = {run["run"]: run for run in (result.get("pipeline") or {}).get("runs", [])}
+    first = runs.get("first") or {}
+    slice_ratio = (result.get("quantulum3") or {}).get("speed_ratio_newsfacts_over_quantulum3")
+    empty = (result.get("empty_folder") or {}).get("rerun") or []
+    measured: list[tuple[str, float | None, str, float, str, str]] = [
+        ("end to end, start-up excluded", first.get("mb_per_s"), ">=", 10 if mb >= 200 else 5, "MB/s", ".2f"),
+        ("extraction alone", (result.get("extract") or {}).get("mb_per_s"), ">=", 30, "MB/s", ".2f"),
+        ("quantulum3 side by side, same slice", slice_ratio, ">=", 150, "x", ".0f"),
+        ("re-run, 1 % of files changed", (runs.get("1% changed") or {}).get("ratio_to_first"), "<=", 0.10, "", ".3f"),
+        ("re-run, nothing changed", (runs.get("unchanged") or {}).get("ratio_to_first"), "<=", 0.03, "", ".3f"),
+        ("peak RSS of the first run", (first.get("peak_rss") or {}).get("with_children_mb"), "<=", 1500, "MB", ",.0f"),
+        # Every re-run must meet it, so the slowest is the figure.
+        ("newsfacts run, empty folder, re-run", max((r["seconds"] for r in empty), default=None), "<", 6, "s", ".1f"),
+    ]
+    checks = {">=": operator.ge, "<=": operator.le, "<": operator.lt}
+    rows = []
+    for name, value, op, bound, unit, spec in measured:
+        figure = "-" if value is None else f"{value:{spec}} {unit}".strip()
+        rows.append(
+            (name, figure, f"{op} {bound:g} {unit}".strip(), None if value is None else checks[op](value, bound))
+        )
+    return rows
 
 
 def report() -> str:
@@ -597,7 +685,8 @@ def main() -> None:
     parser.add_argument("--extract-mb", type=float, help="stop phase (a) after this many MB (default: all)")
     parser.add_argument("--change", type=float, default=0.01, help="share of files changed before run (d)")
     parser.add_argument("--quantulum-kb", type=float, default=1000, help="size of the quantulum3 slice in kB")
-    parser.add_argument("--skip", action="append", default=[], choices=["extract", "pipeline", "quantulum"])
+    parser.add_argument("--skip", action="append", default=[], choices=["extract", "pipeline", "quantulum", "empty"])
+    parser.add_argument("--empty-runs", type=int, default=3, help="first runs and re-runs of phase (f) each")
     parser.add_argument("--work-dir", type=Path, help="parent of the run's warehouse and landing copy (default: tmp)")
     parser.add_argument("--keep-work", action="store_true", help="keep the warehouse and landing copy")
     parser.add_argument("--report", action="store_true", help="print the latest results and exit")
@@ -660,6 +749,13 @@ def main() -> None:
         batches = (result.get("extract") or {}).get("mb_per_s")
         if q.get("available") and batches:
             q["speed_ratio_batches_over_quantulum3"] = round(batches / q["quantulum3"]["mb_per_s"], 1)
+    if "empty" not in args.skip:
+        print("[benchmark] (f) newsfacts run on an empty landing folder", file=sys.stderr)
+        work = Path(tempfile.mkdtemp(prefix="newsfacts-bench-empty-", dir=args.work_dir))
+        try:
+            result["empty_folder"] = phase_empty(work, args.empty_runs)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     result["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     result["total_seconds"] = round(time.perf_counter() - t0, 1)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
