@@ -74,8 +74,9 @@ def validate(
 ) -> Outcome:
     """Validate the marts of `warehouse` (a build file, reference tables loaded): results and flags stored in it.
 
-    DuckDB's connection is closed while Great Expectations works on its pandas copies, so that its
-    buffers (up to the 1 GB limit) are not held beside GX's.
+    DuckDB's connection is closed while Great Expectations works on copies of the check rows (Arrow
+    tables, each made a pandas batch only while its suites run), so that its buffers (up to the 1 GB
+    limit) are not held beside GX's.
     """
     logger = logger or logging.getLogger(__name__)
     with db.session(warehouse) as con:
