@@ -318,7 +318,7 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         "surface",
         "match_start",
         (pl.col("_base") * factor).alias("value"),
-        (pl.col("_hi") * factor).alias("value_high"),
+        (pl.col("_hi") * factor).alias("value_max"),
         pl.coalesce(
             "_unit",
             pl.when(pl.col("_noun_kind") == "person").then(pl.lit("persons")),

@@ -8,7 +8,7 @@ from polars.testing import assert_frame_equal
 
 from transforms.quantities import assign_metrics, assign_periods, find_quantities
 
-COLUMNS = ["surface", "value", "value_high", "unit", "per", "qualifier"]
+COLUMNS = ["surface", "value", "value_max", "unit", "per", "qualifier"]
 
 
 def _quantities(sentences_of, vocab, text: str) -> pl.DataFrame:

@@ -30,7 +30,7 @@ final as (
         quantities.char_start,
         quantities.char_end,
         quantities.value,
-        quantities.value_high,
+        quantities.value_max,
         quantities.unit,
         quantities.per,
         quantities.base,

@@ -39,7 +39,7 @@ final as (
         facts.char_start,
         facts.char_end,
         facts.value,
-        facts.value_high,
+        facts.value_max,
         facts.unit,
         facts.per,
         facts.base,

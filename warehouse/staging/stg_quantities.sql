@@ -6,7 +6,7 @@ create table if not exists staging.stg_quantities (
     char_end bigint not null,
     surface varchar not null,
     value double,
-    value_high double,
+    value_max double,
     unit varchar not null,
     per varchar,
     base varchar,
@@ -21,3 +21,6 @@ create table if not exists staging.stg_quantities (
 
 -- Warehouses built before `base` existed gain it; their documents are extracted again (EXTRACTOR_VERSION).
 alter table staging.stg_quantities add column if not exists base varchar;
+-- value_high became value_max (issue 22): the old column goes, the new one comes; documents are extracted again.
+alter table staging.stg_quantities drop column if exists value_high;
+alter table staging.stg_quantities add column if not exists value_max double;
