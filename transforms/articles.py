@@ -16,8 +16,24 @@ _ASCII_SPACE_RUN = r"[\t\n\f\r ]{2,}|[\t\n\f\r]"
 _DATELINE = r"^(\p{Lu}[\p{Lu}\s]{2,30}?)\s*[-–—]\s+"
 
 
+def publication_dates(lines: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per document with a publication line: `doc_id, published_at` (the portal's local time)."""
+    first = lines.filter(pl.col("line_kind") == "publication").sort("doc_id", "line_no").group_by("doc_id").first()
+    return first.select("doc_id", published_at=_stamp(pl.col("line")))
+
+
+def _stamp(line: pl.Expr) -> pl.Expr:
+    stamp = pl.concat_str(
+        line.str.extract(_PUBLISHED, 1), line.str.extract(_PUBLISHED, 2).fill_null("00:00"), separator=" "
+    )
+    return stamp.str.to_datetime("%d/%m/%Y %H:%M", strict=False)
+
+
 def build_articles(lines: pl.LazyFrame, places: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per document: `doc_id, title, published_at, dateline, byline, body, place, place_id`.
+    """One row per document: `doc_id, title, published_at, dateline, byline, body`, and its place.
+
+    The place is the most specific unit the article is about (`place_id`, `place_level`), with its province
+    (`province_id`).
 
     Plus `content_text`, title and body with white space collapsed, from which the loader hashes the
     content key (`staging.content_key`): collapsing it here runs on the extraction's workers.
@@ -31,18 +47,13 @@ def build_articles(lines: pl.LazyFrame, places: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("line").filter(pl.col("line_kind") == "body").first().alias("_first_body"),
         pl.col("line_kind").filter(pl.col("line_kind") == "debris").len().alias("debris_lines"),
     )
-    stamp = pl.concat_str(
-        pl.col("_pub_line").str.extract(_PUBLISHED, 1),
-        pl.col("_pub_line").str.extract(_PUBLISHED, 2).fill_null("00:00"),
-        separator=" ",
-    )
     return (
         header.with_columns(
-            published_at=stamp.str.to_datetime("%d/%m/%Y %H:%M", strict=False),
+            published_at=_stamp(pl.col("_pub_line")),
             dateline=pl.col("_first_body").str.extract(_DATELINE, 1),
             byline=pl.col("byline").replace("", None),
         )
-        .join(places.select("doc_id", "place", "place_id"), on="doc_id", how="left")
+        .join(places.select("doc_id", "place", "place_id", "place_level", "province_id"), on="doc_id", how="left")
         .with_columns(content_text=content_text(pl.col("title"), pl.col("body")))
         .select(
             "doc_id",
@@ -53,6 +64,8 @@ def build_articles(lines: pl.LazyFrame, places: pl.LazyFrame) -> pl.LazyFrame:
             "body",
             "place",
             "place_id",
+            "place_level",
+            "province_id",
             "debris_lines",
             "content_text",
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.articles import build_articles
+from transforms.articles import build_articles, publication_dates
 from transforms.clean import classify_lines, split_lines
 from transforms.documents import find_document_refs
 from transforms.events import find_events
@@ -24,7 +24,7 @@ def extract_documents(docs: pl.LazyFrame, vocab: Vocabulary) -> dict[str, pl.Laz
     # once per collect instead of once per consumer.
     lines = classify_lines(split_lines(docs), vocab).cache()
     sentences = split_sentences(lines).cache()
-    mentions = find_places(sentences, vocab).cache()
+    mentions = find_places(sentences, publication_dates(lines), vocab).cache()
     places = article_places(mentions).cache()
     articles = build_articles(lines, places)
     # Each assign_* step reads its input twice (a join back onto itself): without cache() the

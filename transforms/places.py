@@ -4,91 +4,144 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.spans import alternation, find_spans
-from transforms.vocabulary import Vocabulary, place_names
+from transforms.place_index import PlaceIndex, resolve_document
+from transforms.spans import alternation
+from transforms.vocabulary import Vocabulary
 
-# "Thai Binh city" is the provincial capital, not the province; "Ho Chi Minh City" is a city.
-_LOCAL_UNIT = r"^\s+(?:[Cc]ity|[Tt]own|[Dd]istrict|[Cc]ommune|[Ww]ard)\b"
-# "Di An City", "Quynh Phu District", and unnamed "the district" / "this commune": a figure
-# about them is not about the province.
-_GENERIC_LOCAL = (
-    r"\b(?:\p{Lu}[\p{L}\d'’-]*\s+){1,4}(?:Industrial Parks?|Industrial Zones?|Industrial Clusters?|Economic Zones?"
-    r"|Hi-[Tt]ech Park|High-[Tt]ech Park|Export Processing Zone|IP|EZ)\b"
-    r"|\b(?:\p{Lu}\p{Ll}+\s+){1,3}(?:City|city|Town|town|District|district|Commune|commune|Ward|ward)\b"
-    r"|\b(?:[Tt]he|[Tt]his|[Tt]hat|[Ee]ach|[Ee]very)\s+(?:district|commune|ward|town|village|hamlet)\b"
-)
 # A place named this close to the start of a sentence is what the sentence is about.
 SUBJECT_OPENING_CHARS = 12
-# Capitalised words that open a sentence, not a place name ("In Thai Binh city, ...").
-_NOT_PLACE_START = r"^(?:(?:In|At|On|From|To|Of|For|By|With|The|And)\s+)+"
+# How a subject was found, strongest first; only these say the text gives the subject itself.
+STATED_SOURCES = ("clause", "sentence", "carried")
+MENTION_SCHEMA = {
+    "doc_id": pl.String,
+    "sentence_no": pl.Int32,
+    "match_start": pl.Int64,
+    "match_end": pl.Int64,
+    "place": pl.String,
+    "place_id": pl.String,
+    "place_kind": pl.String,
+    "place_level": pl.String,
+    "province_id": pl.String,
+    "mention_source": pl.String,
+    "in_title": pl.Boolean,
+}
 
 
-def find_places(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
-    """Place mentions: `doc_id, sentence_no, match_start, match_end, place, place_id, place_kind`."""
-    names = vocab.built("place_names", lambda: place_names(vocab.table("places")))
-    official = vocab.table("places").select("place_id", pl.col("name").alias("place"))
-    pattern = vocab.built("place_pattern", lambda: r"\b" + alternation(names["spelling"].to_list()) + r"\b")
-    gazetteer = (
-        find_spans(sentences.select("doc_id", "sentence_no", "sentence"), "sentence", pattern, match_col="_spelling")
-        .join(names.lazy().rename({"spelling": "_spelling", "kind": "_kind"}), on="_spelling", how="left")
-        .join(official.lazy(), on="place_id", how="left")
-        .with_columns(
-            _after=pl.col("sentence").str.slice(pl.col("match_end"), 12),
-        )
-        .with_columns(_unit_word=pl.col("_after").str.extract(r"^(\s+\p{L}+)"))
-        .with_columns(
-            place_kind=pl.when((pl.col("_kind") == "province") & pl.col("_after").str.contains(_LOCAL_UNIT))
-            .then(pl.lit("district"))
-            .otherwise(pl.col("_kind")),
-        )
-        .with_columns(
-            place_id=pl.when(pl.col("place_kind") == "district").then(None).otherwise(pl.col("place_id")),
-            place=pl.when(pl.col("place_kind") == "district")
-            .then(pl.concat_str(pl.col("_spelling"), pl.col("_unit_word")))
-            .otherwise(pl.col("place")),
-            # The mention covers "city" too, so that it ends where the generic local name ends.
-            match_end=pl.when(pl.col("place_kind") == "district")
-            .then(pl.col("match_end") + pl.col("_unit_word").str.len_chars())
-            .otherwise(pl.col("match_end")),
-        )
+def place_index(vocab: Vocabulary) -> PlaceIndex:
+    """The automaton of every unit's spellings, built once per vocabulary."""
+    return vocab.built(
+        "place_index",
+        lambda: PlaceIndex.build(
+            vocab.table("places"), vocab.table("provinces_2025"), vocab.table("admin_units"), vocab.table("regions")
+        ),
     )
-    local = (
-        find_spans(sentences.select("doc_id", "sentence_no", "sentence"), "sentence", _GENERIC_LOCAL, match_col="place")
-        .with_columns(_stripped=pl.col("place").str.replace(_NOT_PLACE_START, ""))
-        # "In Thai Binh city" is "Thai Binh city"; an unnamed "The district" stays as written.
-        .with_columns(place=pl.when(pl.col("_stripped").str.contains(r"\s")).then("_stripped").otherwise("place"))
-        # "The city" of an article about a city is that city: the article's place, not a local unit.
-        .filter(~pl.col("place").str.contains(r"^(?:[Tt]he|[Tt]his)\s+[Cc]ity$"))
-        .with_columns(match_start=pl.col("match_end") - pl.col("place").str.len_chars())
-        .with_columns(
-            place_id=pl.lit(None, pl.String),
-            place_kind=pl.when(pl.col("place").str.contains(r"(?:Park|Zone|Cluster|Parks|Zones|Clusters|IP|EZ)$"))
-            .then(pl.lit("industrial_park"))
-            .when(pl.col("place").str.contains(r"(?i)(?:commune|ward|village|hamlet)$"))
-            .then(pl.lit("commune"))
-            .otherwise(pl.lit("district")),
-        )
-    )
-    columns = ["doc_id", "sentence_no", "match_start", "match_end", "place", "place_id", "place_kind"]
-    both = pl.concat([gazetteer.select(columns), local.select(columns)])
-    # A gazetteer hit inside a generic local name ("Thai Binh City") is the same mention.
+
+
+def find_places(sentences: pl.LazyFrame, dates: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
+    """Place mentions at every level, resolved in their article: one row per mention (`MENTION_SCHEMA`)."""
+    index = place_index(vocab)
+
+    def mentions_of(frame: pl.DataFrame) -> pl.DataFrame:
+        rows: dict[str, list] = {name: [] for name in MENTION_SCHEMA}
+        for (doc_id,), doc in frame.sort("sentence_no").group_by("doc_id", maintain_order=True):
+            titles = set(doc.filter(pl.col("line_kind") == "title")["sentence_no"].to_list())
+            published = doc["published_at"][0]
+            pairs = list(zip(doc["sentence_no"].to_list(), doc["sentence"].to_list(), strict=True))
+            for m in resolve_document(index, pairs, published):
+                values = (
+                    doc_id, m.sentence_no, m.start, m.end, m.place, m.place_id, m.kind, m.level, m.province_id,
+                    m.source, m.sentence_no in titles,
+                )  # fmt: skip
+                for name, value in zip(MENTION_SCHEMA, values, strict=True):
+                    rows[name].append(value)
+        return pl.DataFrame(rows, schema=MENTION_SCHEMA)
+
     return (
-        both.sort("place_id", nulls_last=True)
-        .unique(["doc_id", "sentence_no", "match_end"], keep="first")
-        .sort("doc_id", "sentence_no", "match_start")
+        sentences.select("doc_id", "sentence_no", "sentence", "line_kind")
+        .join(dates.select("doc_id", "published_at"), on="doc_id", how="left")
+        .map_batches(mentions_of, schema=MENTION_SCHEMA)
     )
 
 
 def article_places(mentions: pl.LazyFrame) -> pl.LazyFrame:
-    """The province or city each article is about: its most mentioned gazetteer place."""
-    return (
-        mentions.filter(pl.col("place_id").is_not_null() & (pl.col("place_kind") != "district"))
-        .group_by("doc_id", "place_id", "place", "place_kind")
-        .agg(pl.len().alias("_n"), pl.col("sentence_no").min().alias("_first"))
+    """The most specific unit each article is about, and its province.
+
+    The province is the one named most (else the province of the units named); a district or commune is
+    the article's place when its title names it, when no province is named, or when it is named at least twice
+    and as often as the province.
+    """
+    named = mentions.filter(pl.col("place_id").is_not_null() & (pl.col("mention_source") == "named"))
+    counted = named.group_by("doc_id", "place_id", "place", "place_kind", "place_level", "province_id").agg(
+        _n=pl.len(), _first=pl.col("sentence_no").min(), _title=pl.col("in_title").any()
+    )
+    provinces = (
+        counted.filter(pl.col("place_level") == "province")
         .sort(["_n", "_first"], descending=[True, False])
         .group_by("doc_id", maintain_order=True)
         .first()
-        .select("doc_id", "place_id", "place", "place_kind")
+        .select("doc_id", province_id=pl.col("place_id"), province=pl.col("place"), _province_n=pl.col("_n"))
+    )
+    lower_provinces = (
+        counted.filter(pl.col("place_level") != "province")
+        .group_by("doc_id", "province_id")
+        .agg(_n=pl.col("_n").sum())
+        .sort(["_n", "province_id"], descending=[True, False])
+        .group_by("doc_id", maintain_order=True)
+        .first()
+        .select("doc_id", _lower_province=pl.col("province_id"))
+    )
+    lower = (
+        counted.filter(pl.col("place_level") != "province")
+        .join(provinces, on="doc_id", how="left")
+        .filter(
+            pl.col("_title")
+            | pl.col("_province_n").is_null()
+            | ((pl.col("_n") >= 2) & (pl.col("_n") >= pl.col("_province_n")))
+        )
+        .sort(["_title", "_n", "_first"], descending=[True, True, False])
+        .group_by("doc_id", maintain_order=True)
+        .first()
+        .select(
+            "doc_id",
+            _lid=pl.col("place_id"),
+            _l=pl.col("place"),
+            _lkind=pl.col("place_kind"),
+            _llevel=pl.col("place_level"),
+            _lprov=pl.col("province_id"),
+        )
+    )
+    docs = counted.select("doc_id").unique()
+    return (
+        docs.join(provinces, on="doc_id", how="left")
+        .join(lower_provinces, on="doc_id", how="left")
+        .join(lower, on="doc_id", how="left")
+        .join(
+            counted.filter(pl.col("place_level") == "province")
+            .select("doc_id", pl.col("place_id").alias("province_id"), pl.col("place_kind").alias("_pkind"))
+            .unique(["doc_id", "province_id"]),
+            on=["doc_id", "province_id"],
+            how="left",
+        )
+        .with_columns(province_id=pl.coalesce("province_id", "_lprov", "_lower_province"))
+        .select(
+            "doc_id",
+            place_id=pl.coalesce("_lid", pl.when(pl.col("province").is_not_null()).then("province_id")),
+            place=pl.coalesce("_l", "province"),
+            place_kind=pl.coalesce("_lkind", "_pkind"),
+            place_level=pl.coalesce("_llevel", pl.when(pl.col("province").is_not_null()).then(pl.lit("province"))),
+            province_id=pl.col("province_id"),
+        )
+        .filter(pl.col("place_id").is_not_null() | pl.col("province_id").is_not_null())
+    )
+
+
+def _subject(place: str, place_id: str, kind: str, level: str, source: pl.Expr | str) -> pl.Expr:
+    return pl.struct(
+        subject=pl.col(place),
+        subject_place_id=pl.col(place_id),
+        subject_kind=pl.col(kind),
+        subject_level=pl.col(level),
+        subject_source=source if isinstance(source, pl.Expr) else pl.lit(source),
     )
 
 
@@ -99,10 +152,11 @@ def assign_subjects(
     sentences: pl.LazyFrame,
     vocab: Vocabulary,
 ) -> pl.LazyFrame:
-    """Quantities with `subject`, `subject_place_id`, `subject_kind`.
+    """Quantities with `subject`, `subject_place_id`, `subject_kind`, `subject_level`, `subject_source`.
 
-    The subject is the nearest place named before the figure in the same clause, else the
-    place the article is about.
+    The subject is the nearest place named or referred to ("the district") before the figure in the same
+    clause (`clause`, or `carried` for a reference), else a place that opens the sentence (`sentence`), else
+    the place the article is about (`article`), else none.
     """
     clause_start = (
         quantities.join(sentences.select("doc_id", "sentence_no", "sentence"), on=["doc_id", "sentence_no"])
@@ -113,37 +167,45 @@ def assign_subjects(
         )
         .select("doc_id", "char_start", "sentence_no", "match_start", "_clause_start", "sentence")
     )
+    placed = clause_start.join(
+        mentions.rename({"match_start": "_ps", "match_end": "_pe"}), on=["doc_id", "sentence_no"]
+    ).with_columns(
+        _in_clause=_subject(
+            "place",
+            "place_id",
+            "place_kind",
+            "place_level",
+            pl.when(pl.col("mention_source") == "carried").then(pl.lit("carried")).otherwise(pl.lit("clause")),
+        ),
+        _opening=_subject("place", "place_id", "place_kind", "place_level", "sentence"),
+    )
     nearest = (
-        clause_start.join(mentions.rename({"match_start": "_ps", "match_end": "_pe"}), on=["doc_id", "sentence_no"])
-        .filter((pl.col("_pe") <= pl.col("match_start")) & (pl.col("_ps") >= pl.col("_clause_start")))
+        placed.filter((pl.col("_pe") <= pl.col("match_start")) & (pl.col("_ps") >= pl.col("_clause_start")))
         .sort("_pe")
         .group_by("doc_id", "char_start")
-        .agg(
-            pl.col("place").last().alias("_s"),
-            pl.col("place_id").last().alias("_sid"),
-            pl.col("place_kind").last().alias("_skind"),
-        )
+        .agg(pl.col("_in_clause").last())
     )
     # "Vung Tau city, about 120km from ..., covers a total area of": a place that opens the sentence and is
     # set off by a comma (an apposition follows) is what the sentence is about; "Binh Duong grew, ..." is not.
     opening = (
-        clause_start.join(mentions.rename({"match_start": "_ps", "match_end": "_pe"}), on=["doc_id", "sentence_no"])
-        .filter(
+        placed.filter(
             (pl.col("_ps") <= SUBJECT_OPENING_CHARS)
             & (pl.col("_pe") <= pl.col("match_start"))
             & (pl.col("sentence").str.slice(pl.col("_pe"), 1) == ",")
         )
         .sort("_ps")
         .group_by("doc_id", "char_start")
-        .agg(
-            pl.col("place").first().alias("_o"),
-            pl.col("place_id").first().alias("_oid"),
-            pl.col("place_kind").first().alias("_okind"),
-        )
+        .agg(pl.col("_opening").first())
     )
-    fallback = articles.select(
-        "doc_id", pl.col("place").alias("_a"), pl.col("place_id").alias("_aid"), pl.col("place_kind").alias("_akind")
+    # "Con Dao district, with an area of 75.79 km2": with no place in its clause, a figure belongs to the
+    # nearest unit named before it in the sentence (the country or a region only when named in the clause).
+    earlier = (
+        placed.filter((pl.col("_pe") <= pl.col("match_start")) & ~pl.col("place_level").is_in(["country", "region"]))
+        .sort("_pe")
+        .group_by("doc_id", "char_start")
+        .agg(pl.col("_opening").last().alias("_earlier"))
     )
+    fallback = articles.select("doc_id", _article=_subject("place", "place_id", "place_kind", "place_level", "article"))
     regions = vocab.table("regions")
     region_names = regions["name"].to_list() + [
         a for aliases in regions["aliases"].drop_nulls() for a in aliases.split("|") if a
@@ -153,32 +215,30 @@ def assign_subjects(
     # region it names, not to the province the article is about.
     counts_provinces = pl.col("counted").str.contains(r"(?i)\b(?:provinces|localities)\b").fill_null(False)
     region = pl.col("counted").str.extract(f"({region_re[4:]})", 1)
-    by_scope = (
-        pl.when(counts_provinces & region.is_not_null())
-        .then(pl.struct(_rs=region, _rkind=pl.lit("region")))
-        .when(counts_provinces)
-        .then(pl.struct(_rs=pl.lit("Vietnam"), _rkind=pl.lit("country")))
+    scope = pl.struct(
+        subject=pl.when(region.is_not_null()).then(region).otherwise(pl.lit("Vietnam")),
+        subject_place_id=pl.lit(None, pl.String),
+        subject_kind=pl.when(region.is_not_null()).then(pl.lit("region")).otherwise(pl.lit("country")),
+        subject_level=pl.when(region.is_not_null()).then(pl.lit("region")).otherwise(pl.lit("country")),
+        subject_source=pl.lit("sentence"),
     )
     return (
         quantities.join(nearest, on=["doc_id", "char_start"], how="left")
-        .with_columns(_scope=by_scope)
-        .with_columns(
-            _s=pl.coalesce(pl.col("_scope").struct.field("_rs"), "_s"),
-            _sid=pl.when(pl.col("_scope").is_null()).then(pl.col("_sid")),
-            _skind=pl.coalesce(pl.col("_scope").struct.field("_rkind"), "_skind"),
-        )
-        .drop("_scope")
         .join(opening, on=["doc_id", "char_start"], how="left")
+        .join(earlier, on=["doc_id", "char_start"], how="left")
         .join(fallback, on="doc_id", how="left")
         .with_columns(
-            _s=pl.coalesce("_s", "_o"),
-            _sid=pl.when(pl.col("_s").is_not_null()).then(pl.col("_sid")).otherwise(pl.col("_oid")),
-            _skind=pl.when(pl.col("_s").is_not_null()).then(pl.col("_skind")).otherwise(pl.col("_okind")),
+            _subject=pl.when(counts_provinces)
+            .then(scope)
+            .when(pl.col("_in_clause").is_not_null())
+            .then("_in_clause")
+            .when(pl.col("_opening").is_not_null())
+            .then("_opening")
+            .when(pl.col("_earlier").is_not_null())
+            .then("_earlier")
+            .otherwise("_article")
         )
-        .with_columns(
-            subject=pl.coalesce("_s", "_a"),
-            subject_place_id=pl.when(pl.col("_s").is_not_null()).then(pl.col("_sid")).otherwise(pl.col("_aid")),
-            subject_kind=pl.when(pl.col("_s").is_not_null()).then(pl.col("_skind")).otherwise(pl.col("_akind")),
-        )
-        .drop("_s", "_sid", "_skind", "_o", "_oid", "_okind", "_a", "_aid", "_akind")
+        .drop("_in_clause", "_opening", "_earlier", "_article")
+        .unnest("_subject")
+        .with_columns(subject_source=pl.when(pl.col("subject").is_not_null()).then("subject_source"))
     )

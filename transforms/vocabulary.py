@@ -26,6 +26,8 @@ REFERENCE_TABLES = (
     "per_words",
     "percent_bases",
     "places",
+    "provinces_2025",
+    "admin_units",
     "regions",
 )
 
