@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -143,6 +144,7 @@ class PlaceIndex:
 
     automaton: ahocorasick.Automaton
     successors: dict[str, set[str]]
+    provinces: dict[str, Unit]
     regions: re.Pattern[str] | None = None
     region_names: dict[str, str] | None = None
 
@@ -153,6 +155,7 @@ class PlaceIndex:
         """The index of the two provinces tables, the districts and communes of `admin_units`, and the regions."""
         entries: dict[str, list[Unit]] = {}
         successors: dict[str, set[str]] = {}
+        by_id: dict[str, Unit] = {}
 
         def add(spelling: str, unit: Unit) -> None:
             for variant in {spelling, spelling.replace(" - ", "-"), spelling.replace("-", " - ")}:
@@ -163,6 +166,7 @@ class PlaceIndex:
         for era, table in (("legacy", provinces), ("2025", provinces_2025)):
             for row in table.iter_rows(named=True):
                 unit = Unit(row["place_id"], row["name"], row["kind"], "province", row["place_id"], None, "any")
+                by_id.setdefault(row["place_id"], unit)
                 for spelling in [row["name"], row["name_vi"], *(row["aliases"] or "").split("|")]:
                     if spelling:
                         add(spelling, unit)
@@ -191,7 +195,7 @@ class PlaceIndex:
                     region_names[spelling.lower()] = row["name"]
         spellings = sorted(region_names, key=len, reverse=True)
         pattern = re.compile(r"\b(?:" + "|".join(re.escape(s) for s in spellings) + r")\b", re.IGNORECASE)
-        return cls(automaton, successors, pattern, region_names)
+        return cls(automaton, successors, by_id, pattern, region_names)
 
     def hits(self, sentence: str) -> list[tuple[int, int, tuple[Unit, ...]]]:
         """Non-overlapping, capitalised, whole-word spellings in a sentence, longest first."""
@@ -294,7 +298,7 @@ def resolve_document(
             raw.append(m)
     raw.sort(key=lambda m: (m.sentence_no, m.start))
     _resolve(index, raw, era)
-    return _carry(raw, sentences)
+    return _carry(index, raw)
 
 
 def _resolve(index: PlaceIndex, mentions: list[Mention], era: str | None) -> None:
@@ -424,9 +428,18 @@ def _local_mentions(index: PlaceIndex, sentence: str, sentence_no: int, taken: l
     return out
 
 
-def _carry(mentions: list[Mention], sentences: list[tuple[int, str]]) -> list[Mention]:
-    """References ("the district") take the last unit of their level named before them; unresolved ones go."""
+def _carry(index: PlaceIndex, mentions: list[Mention]) -> list[Mention]:
+    """References ("the district") take the last unit of their level named before them; unresolved ones go.
+
+    "The province" of an article that names only its districts or communes is their province.
+    """
     last: dict[str, Mention] = {}
+    provinces = Counter(m.province_id for m in mentions if m.province_id and m.level in ("district", "commune"))
+    if provinces and provinces.most_common(1)[0][0] in index.provinces:
+        unit = index.provinces[provinces.most_common(1)[0][0]]
+        last["province"] = Mention(
+            -1, 0, 0, unit.label, unit.place_id, SUBJECT_KIND[unit.kind], "province", unit.place_id, "named"
+        )
     out = []
     for m in mentions:
         if m.source == "named":

@@ -11,7 +11,7 @@ from transforms.vocabulary import Vocabulary
 # A place named this close to the start of a sentence is what the sentence is about.
 SUBJECT_OPENING_CHARS = 12
 # How a subject was found, strongest first; only these say the text gives the subject itself.
-STATED_SOURCES = ("clause", "sentence", "carried")
+STATED_SOURCES = ("clause", "sentence", "carried", "article")
 MENTION_SCHEMA = {
     "doc_id": pl.String,
     "sentence_no": pl.Int32,
@@ -67,12 +67,15 @@ def article_places(mentions: pl.LazyFrame) -> pl.LazyFrame:
     """The most specific unit each article is about, and its province.
 
     The province is the one named most (else the province of the units named); a district or commune is
-    the article's place when its title names it, when no province is named, or when it is named at least twice
-    and as often as the province.
+    the article's place when its title names it, when no province is named, or when it is named (or referred
+    to) at least twice and more often than the province.
     """
-    named = mentions.filter(pl.col("place_id").is_not_null() & (pl.col("mention_source") == "named"))
+    # A unit referred to ("the province") counts as named: the article is about what it keeps returning to.
+    named = mentions.filter(pl.col("place_id").is_not_null())
     counted = named.group_by("doc_id", "place_id", "place", "place_kind", "place_level", "province_id").agg(
-        _n=pl.len(), _first=pl.col("sentence_no").min(), _title=pl.col("in_title").any()
+        _n=pl.len(),
+        _first=pl.col("sentence_no").min(),
+        _title=(pl.col("in_title") & (pl.col("mention_source") == "named")).any(),
     )
     provinces = (
         counted.filter(pl.col("place_level") == "province")
@@ -96,7 +99,7 @@ def article_places(mentions: pl.LazyFrame) -> pl.LazyFrame:
         .filter(
             pl.col("_title")
             | pl.col("_province_n").is_null()
-            | ((pl.col("_n") >= 2) & (pl.col("_n") >= pl.col("_province_n")))
+            | ((pl.col("_n") >= 2) & (pl.col("_n") > pl.col("_province_n")))
         )
         .sort(["_title", "_n", "_first"], descending=[True, True, False])
         .group_by("doc_id", maintain_order=True)
@@ -110,7 +113,13 @@ def article_places(mentions: pl.LazyFrame) -> pl.LazyFrame:
             _lprov=pl.col("province_id"),
         )
     )
-    docs = counted.select("doc_id").unique()
+    # An article naming one place and nothing else below the country is about that place alone.
+    docs = (
+        mentions.filter(pl.col("mention_source") == "named")
+        .filter(~pl.col("place_level").is_in(["country", "region"]))
+        .group_by("doc_id")
+        .agg(_sole=pl.col("place").n_unique() == 1)
+    )
     return (
         docs.join(provinces, on="doc_id", how="left")
         .join(lower_provinces, on="doc_id", how="left")
@@ -130,6 +139,7 @@ def article_places(mentions: pl.LazyFrame) -> pl.LazyFrame:
             place_kind=pl.coalesce("_lkind", "_pkind"),
             place_level=pl.coalesce("_llevel", pl.when(pl.col("province").is_not_null()).then(pl.lit("province"))),
             province_id=pl.col("province_id"),
+            is_sole_place=pl.col("_sole").fill_null(False),
         )
         .filter(pl.col("place_id").is_not_null() | pl.col("province_id").is_not_null())
     )
@@ -156,7 +166,7 @@ def assign_subjects(
 
     The subject is the nearest place named or referred to ("the district") before the figure in the same
     clause (`clause`, or `carried` for a reference), else a place that opens the sentence (`sentence`), else
-    the place the article is about (`article`), else none.
+    the place the article is about (`article` when it names no other place, `guess` when it does), else none.
     """
     clause_start = (
         quantities.join(sentences.select("doc_id", "sentence_no", "sentence"), on=["doc_id", "sentence_no"])
@@ -181,7 +191,10 @@ def assign_subjects(
     )
     nearest = (
         placed.filter((pl.col("_pe") <= pl.col("match_start")) & (pl.col("_ps") >= pl.col("_clause_start")))
-        .sort("_pe")
+        # "Binh Duong province, in the South East of Viet Nam, occupies 2,694 km2": the country or a region
+        # after "in" or "of" places the unit; it is the subject only where the clause names nothing else.
+        .with_columns(_wide=pl.col("place_level").is_in(["country", "region"]))
+        .sort(["_wide", "_pe"], descending=[True, False])
         .group_by("doc_id", "char_start")
         .agg(pl.col("_in_clause").last())
     )
@@ -205,7 +218,17 @@ def assign_subjects(
         .group_by("doc_id", "char_start")
         .agg(pl.col("_opening").last().alias("_earlier"))
     )
-    fallback = articles.select("doc_id", _article=_subject("place", "place_id", "place_kind", "place_level", "article"))
+    # The article's place is a stated subject only where the article names no other: else it is a guess.
+    fallback = articles.select(
+        "doc_id",
+        _article=_subject(
+            "place",
+            "place_id",
+            "place_kind",
+            "place_level",
+            pl.when(pl.col("is_sole_place")).then(pl.lit("article")).otherwise(pl.lit("guess")),
+        ),
+    )
     regions = vocab.table("regions")
     region_names = regions["name"].to_list() + [
         a for aliases in regions["aliases"].drop_nulls() for a in aliases.split("|") if a

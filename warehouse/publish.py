@@ -4,7 +4,7 @@ Each publication is written to its own folder `runs/<run_id>/`; the symbolic lin
 and `manifest.json` are then replaced atomically, so a reader sees the previous publication or
 the new one, never half of one, and a failed run leaves the last good publication in place.
 
-Article-level marts are Hive-partitioned by the article's province (`dim_articles.place_id`) and
+Article-level marts are Hive-partitioned by the article's province (`dim_articles.province_place_id`) and
 the year of its `published_at`: `<mart>/province=<place_id>/year=<year>/part-0.parquet`. The
 partition values live in the folder names only, so a reader with Hive partitioning sees each column
 once, `province` as a string and `year` as an integer. An article without a province or a date goes
@@ -253,7 +253,7 @@ def _write_table(
 def _keyed(mart: str, columns: str) -> str:
     """`columns` of the mart's rows beside the partition keys taken from their article."""
     return (
-        f"select {columns}, articles.place_id as province, year(articles.published_at) as year"
+        f"select {columns}, articles.province_place_id as province, year(articles.published_at) as year"
         f" from ({mart}) as mart left join marts.dim_articles as articles on mart.article_id = articles.article_id"
     )
 

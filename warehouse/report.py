@@ -22,7 +22,7 @@ def report_frames(path: Path) -> dict[str, pl.DataFrame]:
     con = db.connect_read_only(path)
     try:
         facts = (
-            "select quantities.*, coalesce(articles.place_id, '(unknown)') as province"
+            "select quantities.*, coalesce(articles.province_place_id, '(unknown)') as province"
             " from marts.fct_quantities as quantities"
             " left join marts.dim_articles as articles on quantities.article_id = articles.article_id"
         )

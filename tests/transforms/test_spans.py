@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from transforms.people import person_pattern, title_before_pattern
-from transforms.places import _GENERIC_LOCAL
 from transforms.quantities import quantity_pattern
 from transforms.spans import alternation, find_parts, find_spans, for_ascii_words, without_groups
 from transforms.vocabulary import Vocabulary, place_names
@@ -227,7 +226,7 @@ TEXTS = st.lists(st.lists(PIECES, max_size=12).map("".join), min_size=1, max_siz
 
 def _patterns(vocab: Vocabulary) -> list[str]:
     gazetteer = r"\b" + alternation(place_names(vocab.table("places"))["spelling"].to_list()) + r"\b"
-    return [person_pattern(vocab), title_before_pattern(vocab), gazetteer, _GENERIC_LOCAL, quantity_pattern(vocab)]
+    return [person_pattern(vocab), title_before_pattern(vocab), gazetteer, quantity_pattern(vocab)]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

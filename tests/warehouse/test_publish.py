@@ -49,7 +49,7 @@ def marts(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             ('a4', null, timestamp '2024-03-01 09:00:00', 'No province', 1::bigint),
             ('a5', 'hanoi', null, 'No date', 1::bigint),
             ('a6', null, null, 'Neither', 1::bigint)
-        ) as t(article_id, place_id, published_at, title, document_count)
+        ) as t(article_id, province_place_id, published_at, title, document_count)
     """)
     # Each article's document: its text is what the facts' offsets count characters of.
     con.execute("alter table marts.dim_articles add column doc_id varchar default null")
@@ -123,9 +123,9 @@ def _expected(con: duckdb.DuckDBPyConnection, name: str, *, only_ok: bool = Fals
     mart = con.sql(source_query(name, only_ok)).pl()
     if name not in PARTITIONED_MARTS:
         return mart
-    articles = con.sql("select article_id, place_id, published_at from marts.dim_articles").pl()
+    articles = con.sql("select article_id, province_place_id, published_at from marts.dim_articles").pl()
     keys = articles.select(
-        "article_id", province=pl.col("place_id"), year=pl.col("published_at").dt.year().cast(pl.Int64)
+        "article_id", province=pl.col("province_place_id"), year=pl.col("published_at").dt.year().cast(pl.Int64)
     )
     return mart.join(keys, on="article_id", how="left")
 
@@ -379,7 +379,7 @@ def test_publishing_the_same_run_again_replaces_it(marts, tmp_path: Path) -> Non
         ),
         # An article moved to another province: its old partitions go, its new ones are written.
         (
-            ["update marts.dim_articles set place_id = 'hanoi' where article_id = 'a3'"],
+            ["update marts.dim_articles set province_place_id = 'hanoi' where article_id = 'a3'"],
             {
                 "dim_articles/province=hanoi/year=2024",
                 "fct_quantities/province=hanoi/year=2024",

@@ -23,7 +23,7 @@ def warehouse(tmp_path: Path) -> Path:
         db.create_schemas(con)
         con.execute(
             "create table marts.dim_articles as select * from (values ('a1', 'binh_duong'), ('a2', 'hanoi'),"
-            " ('a3', null)) as t(article_id, place_id)"
+            " ('a3', null)) as t(article_id, province_place_id)"
         )
         con.execute("""
             create table marts.fct_quantities as select * from (values

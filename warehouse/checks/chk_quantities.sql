@@ -49,9 +49,16 @@ final as (
         case when checked.ref_tolerance is not null then 1 - checked.ref_tolerance end as ref_ratio_min,
         case when checked.ref_tolerance is not null then 1 + checked.ref_tolerance end as ref_ratio_max,
         format(
-            '{} {} = {:.4g} {} is not a possible {} for a {} (plausible {:,.0f} to {:,.0f} {})',
+            '{} {} = {:.4g} {} is not a possible {} for a {} ({}, the subject {}; plausible {:,.0f} to {:,.0f} {})',
             checked.metric, checked.surface, checked.value_base, checked.base_unit, checked.metric,
-            checked.subject_kind, checked.min_base, checked.max_base, checked.base_unit
+            checked.subject_kind, checked.subject,
+            case checked.subject_source
+                when 'clause' then 'named in its clause'
+                when 'sentence' then 'named in its sentence'
+                when 'carried' then 'referred to from an earlier sentence'
+                else 'of the article, which names no other place'
+            end,
+            checked.min_base, checked.max_base, checked.base_unit
         )
         || coalesce(format(
             '; reference {} of {} is {:,.1f} {} (GSO {})',

@@ -39,6 +39,8 @@ final as (
         quantities.subject,
         quantities.subject_place_id,
         quantities.subject_kind,
+        quantities.subject_level,
+        quantities.subject_source,
         quantities.qualifier,
         quantities.period,
         sentences.sentence,

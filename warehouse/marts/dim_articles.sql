@@ -60,6 +60,8 @@ final as (
         published_at,
         place,
         place_id,
+        place_level,
+        province_id as province_place_id,
         byline,
         dateline,
         body,

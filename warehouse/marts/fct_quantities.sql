@@ -48,6 +48,8 @@ final as (
         facts.subject,
         facts.subject_place_id,
         facts.subject_kind,
+        facts.subject_level,
+        facts.subject_source,
         facts.qualifier,
         facts.period,
         facts.sentence,

@@ -16,12 +16,17 @@ create table if not exists staging.stg_articles (
     body varchar,
     place varchar,
     place_id varchar,
+    place_level varchar,
+    province_id varchar,
     debris_lines integer,
     content_key varchar
 );
 
 -- Warehouses built before content_key existed.
 alter table staging.stg_articles add column if not exists content_key varchar;
+-- Warehouses built before articles had a place below the province (issue 21).
+alter table staging.stg_articles add column if not exists place_level varchar;
+alter table staging.stg_articles add column if not exists province_id varchar;
 
 update staging.stg_articles set content_key = staging.content_key(title, body)
 where content_key is null;

@@ -16,7 +16,9 @@ create table if not exists staging.stg_quantities (
     period varchar,
     subject varchar,
     subject_place_id varchar,
-    subject_kind varchar
+    subject_kind varchar,
+    subject_level varchar,
+    subject_source varchar
 );
 
 -- Warehouses built before `base` existed gain it; their documents are extracted again (EXTRACTOR_VERSION).
@@ -24,3 +26,6 @@ alter table staging.stg_quantities add column if not exists base varchar;
 -- value_high became value_max (issue 22): the old column goes, the new one comes; documents are extracted again.
 alter table staging.stg_quantities drop column if exists value_high;
 alter table staging.stg_quantities add column if not exists value_max double;
+-- Subjects at every level (issue 21): the level of the subject and how the text gives it.
+alter table staging.stg_quantities add column if not exists subject_level varchar;
+alter table staging.stg_quantities add column if not exists subject_source varchar;

@@ -28,7 +28,11 @@ scoped_facts as (
         per,
         subject,
         subject_place_id,
-        subject_kind,
+        subject_level,
+        subject_source,
+        -- Ranges and the gazetteer judge a figure at its subject's level only where the text gives the subject
+        -- (transforms.places.STATED_SOURCES): a guessed subject gets unit and consistency checks alone.
+        case when subject_source in ('clause', 'sentence', 'carried', 'article') then subject_kind end as subject_kind,
         period,
         published_at
     from intermediate.int_quantities
@@ -95,6 +99,8 @@ based as (
         facts.subject,
         facts.subject_place_id,
         facts.subject_kind,
+        facts.subject_level,
+        facts.subject_source,
         facts.period,
         facts.published_at,
         metrics.dimension as metric_dimension,

@@ -12,6 +12,7 @@ all_facts as (
         qualifier,
         metric,
         subject_place_id,
+        subject_source,
         period
     from intermediate.int_quantities
 ),
@@ -47,6 +48,7 @@ comparable as (
         case
             when
                 all_facts.qualifier in ('exact', 'estimated')
+                and all_facts.subject_source in ('clause', 'sentence', 'carried', 'article')
                 and all_facts.metric in (select conflict_tolerances.metric from conflict_tolerances)
                 then
                     all_facts.subject_place_id || '|' || all_facts.metric || '|' || all_facts.period
