@@ -37,6 +37,10 @@ _NUMBER_WORD_HINT = (
     r"|(?:twen|thir|for|fif|six|seven|eigh|nine)ty(?:-\w+)?|hundreds?|thousands?)(?-u:\b)"
 )
 _TOKEN = re.compile(r"\w+|[^\w\s]")
+# Scale suffixes of one letter, which may also be a unit or part of a name ("700m", "HD 21749b").
+_LETTER_SCALES = ("k", "K", "m", "M", "b", "B")
+# A currency after a scaled amount ("5m USD"): the "m" is a million, not metres.
+_CURRENCY_AFTER = r"^\s*(?:USD|VND|US\$|\$|dollars?|dong|EUR|euros?|pounds?)"
 # A scale word alone is a digit number's ("2.6 million"), not a number of its own.
 _SCALE_ONLY = {"hundred", "thousand", "million", "billion", "trillion"}
 # Words ending in "s" that are not plural nouns, masked when looking for the counted noun.
@@ -65,10 +69,14 @@ def quantity_pattern(vocab: Vocabulary) -> str:
     after = units.filter(pl.col("position").is_in(["after", "both"]))["surface"].to_list()
     before = units.filter(pl.col("position").is_in(["before", "both"]))["surface"].to_list()
     word = r"[\p{L}][\p{L}'’\-]*"
+    # A code or a letter-led sign starts a word ("RM4.3bil", not the "RM" of "FORM 4"); "£", "$US" start anywhere.
+    lettered = [s for s in before if s[0].isalpha()]
+    signs = [s for s in before if not s[0].isalpha()]
     return (
         # Case-insensitive: a qualifier often opens the sentence ("More than 500 delegates ...").
         rf"(?:(?-u:\b)(?P<qual>(?i:{vocab.regex('qualifiers', 'phrase')}))\s+)?"
-        rf"(?:(?P<cur>{alternation(before)})\s?(?P<num_a>{NUMBER})|(?-u:\b)(?P<num_b>{NUMBER}))"
+        rf"(?:(?P<cur>(?-u:\b){alternation(lettered)}|{alternation(signs)})\s?(?P<num_a>{NUMBER})"
+        rf"|(?-u:\b)(?P<num_b>{NUMBER}))"
         rf"(?:\s*[-–]\s*(?P<num_hi>{NUMBER}))?"
         rf"(?:\s*(?P<scale>{vocab.regex('scale_words', 'word')})(?-u:\b)\.?)?"
         rf"(?:\s*(?P<unit>{_unit_regex(after)})|\s+(?P<noun>(?:{word}\s+){{0,3}}{word}s)(?-u:\b))?"
@@ -191,9 +199,13 @@ def _word_values(numbered: pl.LazyFrame) -> pl.LazyFrame:
 
 def _quantity_lookups(vocab: Vocabulary) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Scale words, count nouns, units and qualifiers keyed as the parts of a mention are."""
-    scales = vocab.table("scale_words").select(
-        pl.col("word").str.to_lowercase().alias("_scale_key"),
-        pl.col("factor").cast(pl.Float64).alias("_factor"),
+    scales = (
+        vocab.table("scale_words")
+        .select(
+            pl.col("word").str.to_lowercase().alias("_scale_key"),
+            pl.col("factor").cast(pl.Float64).alias("_factor"),
+        )
+        .unique("_scale_key")
     )
     nouns = vocab.table("count_nouns").select(
         pl.col("noun").alias("_head"), pl.col("kind").alias("_noun_kind"), pl.col("unit").alias("_noun_unit")
@@ -255,11 +267,35 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
             surface=pl.col("surface").str.strip_chars_end(),
         )
     )
+    # A one-letter scale needs an amount it can scale: "£40.9m" and "1.2m tons" are millions, "700-800m above
+    # the sea" and "4,000m-thick" are metres, "HD 21749b" is a name.
+    lettered_scale = pl.col("scale").is_in(list(_LETTER_SCALES)) & pl.col("cur").is_null()
+    long_integer = pl.coalesce("num_a", "num_b").str.contains(r"^\d{4,}")
+    currency_after = pl.col("sentence").str.slice(pl.col("match_end"), 8).str.contains(_CURRENCY_AFTER)
+    metre = (
+        (pl.col("scale") == "m")
+        & pl.col("cur").is_null()
+        & ((pl.col("unit").is_null() & pl.col("noun").is_null()) | long_integer)
+        & ~currency_after
+    )
     parsed = (
         trimmed.with_columns(
+            _metre=metre.fill_null(False),
+            _code=(lettered_scale & long_integer & (pl.col("scale") != "m")).fill_null(False),
+            # "5 m²" written with a space: the scale pattern stopped at the letter.
+            _squared=pl.col("sentence").str.slice(pl.col("match_end"), 1),
+        )
+        .with_columns(
             _num=pl.coalesce("num_a", "num_b"),
-            _scale_key=pl.col("scale").str.to_lowercase(),
-            _unit_key=pl.coalesce("unit", "cur").str.to_lowercase().str.replace_all(r"\s+", " "),
+            _scale_key=pl.when(~pl.col("_metre")).then(pl.col("scale").str.to_lowercase()),
+            _unit_key=pl.coalesce(
+                pl.when(pl.col("_metre") & pl.col("_squared").is_in(["²", "³"])).then(pl.lit("m") + pl.col("_squared")),
+                pl.when(pl.col("_metre")).then(pl.lit("m")),
+                "unit",
+                "cur",
+            )
+            .str.to_lowercase()
+            .str.replace_all(r"\s+", " "),
             _head=pl.col("noun").str.extract(r"(\p{L}[\p{L}'’\-]*)$").str.to_lowercase(),
             _qual_key=pl.col("qual").str.to_lowercase().str.replace_all(r"\s+", " "),
             _prefix=prefix,
@@ -295,16 +331,20 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     # "In 2022 people's incomes rose": a word unit that counts people reads like a counted noun.
     is_measured = pl.col("_unit").is_not_null() & ~(pl.col("_is_year") & (pl.col("_unit_dim") == "persons"))
     # "5m USD" is five million dollars, not five metres: the amount has no unit the pattern knows.
-    million_m = (pl.col("_unit") == "m") & pl.col("sentence").str.slice(pl.col("match_end"), 8).str.contains(
-        r"^\s*(?:USD|VND|US\$|\$|dollars?|dong|EUR)"
-    )
+    million_m = (pl.col("_unit") == "m") & ~pl.col("_metre") & currency_after
     is_measured = is_measured & ~million_m
+    # "at 4 p.m." is a time, not four pence.
+    clock = (pl.col("unit") == "p") & pl.col("sentence").str.slice(pl.col("match_end"), 2).str.contains(r"^\.m")
     kept = (
-        parsed.filter((is_measured | is_counted) & ~pl.col("_in_name"))
+        parsed.filter((is_measured | is_counted) & ~pl.col("_in_name") & ~pl.col("_code") & ~clock)
+        .with_columns(_ext=(pl.col("_metre") & pl.col("_squared").is_in(["²", "³"])).cast(pl.Int64))
         .with_columns(
             _num_start=pl.col("match_start") + pl.col("surface").str.find(pl.col("_num"), literal=True),
             # The mask has the length of the words it hides: the surface is cut from the text as written.
-            surface=pl.col("_original").str.slice(pl.col("match_start"), pl.col("surface").str.len_chars()),
+            surface=pl.col("_original").str.slice(
+                pl.col("match_start"), pl.col("surface").str.len_chars() + pl.col("_ext")
+            ),
+            match_end=pl.col("match_end") + pl.col("_ext"),
         )
         .join(_word_values(numbered), on=["doc_id", "sentence_no", "_num_start"], how="left")
         .with_columns(_base=pl.coalesce("_word_value", "_base"))

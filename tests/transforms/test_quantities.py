@@ -310,3 +310,73 @@ def test_numbers_in_words(sentences_of, vocab, assert_spans, text: str, expected
     got = _quantities(sentences_of, vocab, text).sort("char_start")
     assert got.select("surface", "value", "unit").rows() == expected
     assert_spans(text, got, "surface")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A one-letter scale glued to an amount in a currency is a million, not metres.
+        ("It cost USD10m last year.", [("USD10m", 1e7, "USD")]),
+        ("Profits dropped to £9.6m.", [("£9.6m", 9.6e6, "GBP")]),
+        # Upper case, and billions written "b".
+        ("Revenue hit $13.6M.", [("$13.6M", 1.36e7, "USD")]),
+        ("Sales were $4.2b.", [("$4.2b", 4.2e9, "USD")]),
+        # The wire and portal abbreviations.
+        ("It raised US$12.5mln.", [("US$12.5mln", 1.25e7, "USD")]),
+        ("Profit was VND3.2bln.", [("VND3.2bln", 3.2e9, "VND")]),
+        ("A £1.5bn cut.", [("£1.5bn", 1.5e9, "GBP")]),
+        ("Profit rose to RM4.3bil.", [("RM4.3bil", 4.3e9, "MYR")]),
+        ("It holds $2tn of debt.", [("$2tn", 2e12, "USD")]),
+        # Spaced scale suffixes.
+        ("It raised US$ 12.5 mln.", [("US$ 12.5 mln", 1.25e7, "USD")]),
+        # A scale before a unit or a counted noun scales them.
+        ("They shipped 1.2m tons of rice.", [("1.2m tons", 1.2e6, "tons")]),
+        ("About 27mn households remain.", [("About 27mn households", 2.7e7, "count")]),
+        # A currency after the scaled amount.
+        ("It borrowed 5m USD.", [("5m USD", 5e6, "USD")]),
+        # With nothing to scale, "m" is metres; so after a four-digit number.
+        ("It sits 1,761m high.", [("1,761m", 1761.0, "m")]),
+        ("A 4,000m-thick stone.", [("4,000m", 4000.0, "m")]),
+        # A square metre written with a space.
+        ("The pool is 5 m² wide.", [("5 m²", 5.0, "m2")]),
+        # A letter after a long number is a name, not a scale.
+        ("HD 21749b takes 36 Earth days.", []),
+    ],
+)
+def test_scale_suffixes(sentences_of, vocab, assert_spans, text: str, expected: list[tuple]) -> None:
+    got = _quantities(sentences_of, vocab, text).sort("char_start")
+    assert got.select("surface", "value", "unit").rows() == [(s, pytest.approx(v), u) for s, v, u in expected]
+    assert_spans(text, got, "surface")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Symbols before the amount.
+        ("It closed at €1.2708.", [("€1.2708", 1.2708, "EUR")]),
+        ("It cost ¥300.", [("¥300", 300.0, "JPY")]),
+        ("It earned A$5 million.", [("A$5 million", 5e6, "AUD")]),
+        ("It earned $US3 billion.", [("$US3 billion", 3e9, "USD")]),
+        ("It sold for RM4.40.", [("RM4.40", 4.4, "MYR")]),
+        # ISO 4217 codes before or after.
+        ("It raised GBP 40 million.", [("GBP 40 million", 4e7, "GBP")]),
+        ("It raised 40 million JPY.", [("40 million JPY", 4e7, "JPY")]),
+        # Names after the amount.
+        ("It fetched 300 yuan.", [("300 yuan", 300.0, "CNY")]),
+        ("It cost 2,129 ringgit.", [("2,129 ringgit", 2129.0, "MYR")]),
+        ("It cost 222 million euro.", [("222 million euro", 2.22e8, "EUR")]),
+        ("It cost 50 rupees.", [("50 rupees", 50.0, "INR")]),
+        ("Bills rise by hundreds of 5 pounds.", [("5 pounds", 5.0, "GBP")]),
+        # Minor units keep their own unit.
+        ("Shares fell 50 cents.", [("50 cents", 50.0, "cents")]),
+        ("It rose 25 sen.", [("25 sen", 25.0, "sen")]),
+        ("It cost 45p.", [("45p", 45.0, "pence")]),
+        # A code inside a word is not a currency; a clock time is not pence.
+        ("The FORM 4 was filed.", []),
+        ("Meet at 4 p.m. today.", []),
+    ],
+)
+def test_currencies(sentences_of, vocab, assert_spans, text: str, expected: list[tuple]) -> None:
+    got = _quantities(sentences_of, vocab, text).sort("char_start")
+    assert got.select("surface", "value", "unit").rows() == [(s, pytest.approx(v), u) for s, v, u in expected]
+    assert_spans(text, got, "surface")
