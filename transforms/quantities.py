@@ -41,6 +41,17 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 _LETTER_SCALES = ("k", "K", "m", "M", "b", "B")
 # A currency after a scaled amount ("5m USD"): the "m" is a million, not metres.
 _CURRENCY_AFTER = r"^\s*(?:USD|VND|US\$|\$|dollars?|dong|EUR|euros?|pounds?)"
+# "From 24.21% to 35.5%" after a change verb is where a figure went, two figures, not a range.
+_CHANGE_VERB = (
+    r"(?:rose|ris(?:es|ing|en)|increas(?:e|es|ed|ing)|grew|grow(?:s|n|ing)?|fell|fall(?:s|en|ing)?|dropp(?:ed|ing)"
+    r"|drops?|declin(?:e|es|ed|ing)|decreas(?:e|es|ed|ing)|jump(?:s|ed|ing)?|climb(?:s|ed|ing)?|slid(?:e|es|ing)?"
+    r"|slipp(?:ed|ing)|slips?|went|up|down|chang(?:e|es|ed|ing)|rais(?:e|es|ed|ing)|cut|cuts|reduc(?:e|es|ed|ing)"
+    r"|improv(?:e|es|ed|ing)|gain(?:s|ed|ing)?|lost|los(?:e|es|ing)|shrank|shrunk)"
+)
+# "Rose from 24.21% to 35.5%", "rose 12% to 40.9m": where a figure went, two figures, not a range.
+_CHANGE_FROM = rf"(?i)(?-u:\b){_CHANGE_VERB}(?-u:\b)[^.;]{{0,40}}(?-u:\b)from\s+$|(?i)(?-u:\b)(?:{_CHANGE_VERB}|by)\s+$"
+# A hyphen between a score's numbers or in a date is not a range ("won 28-3").
+_DASH_NOT_RANGE = r"(?i)(?-u:\b)(?:won|lost|beat|score\w*|defeat\w*|led|trail\w*|drew)\s+$"
 # A scale word alone is a digit number's ("2.6 million"), not a number of its own.
 _SCALE_ONLY = {"hundred", "thousand", "million", "billion", "trillion"}
 # Words ending in "s" that are not plural nouns, masked when looking for the counted noun.
@@ -225,6 +236,71 @@ def _quantity_lookups(vocab: Vocabulary) -> tuple[pl.DataFrame, pl.DataFrame, pl
     return scales, nouns, units, qualifiers
 
 
+def _merge_ranges(parsed: pl.LazyFrame) -> pl.LazyFrame:
+    """Two numbers joined as one range ("4%-5%", "from 3 to 5 %", "between 10 and 12 million") made one mention.
+
+    The upper end keeps its unit, noun and scale and takes the lower end's start; the lower end, alone a bare
+    number or a fact of its own, is dropped. "Rose from 24.21% to 35.5%" and "606 to 546" stay two figures.
+    """
+    within = ("doc_id", "sentence_no")
+
+    def following(col: str) -> pl.Expr:
+        return pl.col(col).shift(-1).over(within, order_by="match_start")
+
+    def preceding(col: str) -> pl.Expr:
+        return pl.col(col).shift(1).over(within, order_by="match_start")
+
+    gap = pl.col("sentence").str.slice(pl.col("match_end"), following("match_start") - pl.col("match_end"))
+    joins = (
+        (gap.str.contains(r"^\s*[-–]\s*$") & ~pl.col("_prefix").str.contains(_DASH_NOT_RANGE))
+        | (
+            gap.str.contains(r"^\s+to\s+$")
+            & ~pl.col("_prefix").str.contains(_CHANGE_FROM)
+            # "service from 23.33% to 25.2%", its verb left out: "from" with a unit on both ends is a change.
+            & ~(pl.col("_prefix").str.contains(r"(?i)(?-u:\b)from\s+$") & pl.coalesce("unit", "cur").is_not_null())
+        )
+        | (gap.str.contains(r"^\s+and\s+$") & pl.col("_prefix").str.contains(r"(?i)(?-u:\b)between\s+$"))
+    )
+    lower_unit = pl.coalesce("unit", "cur")
+    agrees = (
+        (pl.col("_base") < following("_base") * following("_factor").fill_null(1.0) / pl.col("_factor").fill_null(1.0))
+        & pl.col("num_hi").is_null()
+        & following("qual").is_null()
+        & (pl.col("_unit").is_null() | (pl.col("_unit") == following("_unit")))
+        & pl.col("noun").is_null()
+        & (pl.col("cur").is_null() | (pl.col("cur") == following("cur")))
+        & (lower_unit.is_null() | following("_unit").is_not_null())
+    )
+    merges = (joins & agrees).fill_null(False)
+    merged = merges.shift(1).over(within, order_by="match_start").fill_null(False)
+    return (
+        parsed.with_columns(_merges=merges, _merged=merged)
+        .with_columns(
+            _lo_start=preceding("match_start"),
+            _lo_base=preceding("_base"),
+            _lo_factor=preceding("_factor"),
+            _lo_num=preceding("_num"),
+            _lo_prefix=preceding("_prefix"),
+            _lo_in_name=preceding("_in_name"),
+        )
+        .filter(~pl.col("_merges"))
+        .with_columns(
+            _hi=pl.when("_merged").then(pl.col("_base")).otherwise(pl.col("_hi")),
+            _base=pl.when("_merged").then(pl.col("_lo_base")).otherwise(pl.col("_base")),
+            # "between 10 and 12 million": the lower end takes the upper end's scale when it has none.
+            _lo_factor=pl.when("_merged").then(pl.coalesce("_lo_factor", "_factor")),
+            _num=pl.when("_merged").then(pl.col("_lo_num")).otherwise(pl.col("_num")),
+            _prefix=pl.when("_merged").then(pl.col("_lo_prefix")).otherwise(pl.col("_prefix")),
+            _in_name=pl.when("_merged").then(pl.col("_lo_in_name")).otherwise(pl.col("_in_name")),
+            surface=pl.when("_merged")
+            .then(pl.col("sentence").str.slice(pl.col("_lo_start"), pl.col("match_end") - pl.col("_lo_start")))
+            .otherwise(pl.col("surface")),
+            match_start=pl.when("_merged").then(pl.col("_lo_start")).otherwise(pl.col("match_start")),
+        )
+        .drop("_merges", "_lo_start", "_lo_base", "_lo_num", "_lo_prefix", "_lo_in_name")
+    )
+
+
 def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     """Raw numeric mentions with parsed parts; bare numbers (years, dates, codes) are dropped."""
     pattern = vocab.built("quantity_pattern", lambda: quantity_pattern(vocab))
@@ -313,6 +389,7 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
             # "Covid-19 patients", "25/05/2023 applies": the number is part of a name or a date.
             _in_name=pl.col("_prefix").str.contains(r"(?:\p{L}[-–]|\d/)$"),
         )
+        .pipe(_merge_ranges)
     )
     has_stopword = pl.col("noun").str.to_lowercase().str.contains(rf"(?:^|\s)(?:{_STOPWORDS})(?:\s|$)")
     is_counted = (
@@ -357,7 +434,7 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         (pl.col("char_start") + pl.col("match_end")).alias("char_end"),
         "surface",
         "match_start",
-        (pl.col("_base") * factor).alias("value"),
+        (pl.col("_base") * pl.coalesce("_lo_factor", factor)).alias("value"),
         (pl.col("_hi") * factor).alias("value_max"),
         pl.coalesce(
             "_unit",
@@ -372,7 +449,7 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         .alias("per"),
         pl.col("noun").str.replace_all(r"\s+", " ").alias("counted"),
         pl.coalesce(
-            pl.when(pl.col("num_hi").is_not_null()).then(pl.lit("range")),
+            pl.when(pl.col("num_hi").is_not_null() | pl.col("_merged")).then(pl.lit("range")),
             "_qualifier",
             pl.when(pl.col("_prefix").str.contains(r"(?i)\bestimat")).then(pl.lit("estimated")),
             pl.lit("exact"),

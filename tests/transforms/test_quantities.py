@@ -380,3 +380,42 @@ def test_currencies(sentences_of, vocab, assert_spans, text: str, expected: list
     got = _quantities(sentences_of, vocab, text).sort("char_start")
     assert got.select("surface", "value", "unit").rows() == [(s, pytest.approx(v), u) for s, v, u in expected]
     assert_spans(text, got, "surface")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "from ... to" with the unit on the upper end only.
+        ("Growth from 3 to 5 % is expected.", [("3 to 5 %", 3.0, 5.0, "percent")]),
+        # A decimal upper end after a hyphen.
+        ("The plan is 8-8.3 % this year.", [("8-8.3 %", 8.0, 8.3, "percent")]),
+        # "between ... and": the lower end takes the upper end's scale.
+        ("They need between 10 and 12 million people.", [("10 and 12 million people", 1e7, 1.2e7, "persons")]),
+        # The unit on both ends, with a hyphen or "to".
+        ("Rates of 4%-5% apply.", [("4%-5%", 4.0, 5.0, "percent")]),
+        ("It is 9% to 12% above average.", [("9% to 12%", 9.0, 12.0, "percent")]),
+        # Currency and scale on both ends.
+        ("It expects $5.7 billion-$6.5 billion.", [("$5.7 billion-$6.5 billion", 5.7e9, 6.5e9, "USD")]),
+        ("Shipments of 195 million-215 million units.", [("195 million-215 million units", 1.95e8, 2.15e8, "count")]),
+        ("Output of 6 to 7 million metric tonnes.", [("6 to 7 million metric tonnes", 6e6, 7e6, "tons")]),
+        # Where a figure went after a change verb is two figures, and so is "from" with a unit on both ends.
+        (
+            "The share rose from 24.21% to 35.5%.",
+            [("24.21%", 24.21, None, "percent"), ("35.5%", 35.5, None, "percent")],
+        ),
+        ("Services from 23.33% to 25.2%.", [("23.33%", 23.33, None, "percent"), ("25.2%", 25.2, None, "percent")]),
+        ("Profits rose 12% to £40.9m.", [("12%", 12.0, None, "percent"), ("£40.9m", 4.09e7, None, "GBP")]),
+        # Different units, or a lower end above the upper one, are no range.
+        (
+            "It fell 0.2% to 4 tons, from 606 to 546 households.",
+            [("0.2%", 0.2, None, "percent"), ("4 tons", 4.0, None, "tons"), ("546 households", 546.0, None, "count")],
+        ),
+    ],
+)
+def test_ranges(sentences_of, vocab, assert_spans, text: str, expected: list[tuple]) -> None:
+    got = _quantities(sentences_of, vocab, text).sort("char_start")
+    assert got.select("surface", "value", "value_max", "unit").rows() == [
+        (s, pytest.approx(v), None if m is None else pytest.approx(m), u) for s, v, m, u in expected
+    ]
+    assert got.filter(pl.col("value_max").is_not_null())["qualifier"].unique().to_list() in ([], ["range"])
+    assert_spans(text, got, "surface")
