@@ -68,6 +68,10 @@ _UNIT_AFTER = re.compile(
     r"|township|province|islands|island)\b",
     re.IGNORECASE,
 )
+_NUMBERED = re.compile(r"(district|ward)\s+\d", re.IGNORECASE)
+_COPULA = re.compile(
+    r"\s+is\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(island district|special zone|district|commune|ward|township|town)\b"
+)
 # "the district", "this commune": a unit named earlier, of that level.
 REFERENCE = re.compile(
     r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+(island district|special zone|district|commune|ward|town|city|province|island)\b"
@@ -76,8 +80,11 @@ REFERENCE = re.compile(
 # Industrial parks and zones are subjects of their own.
 _CAPITALISED = r"[^\W\d_a-z][\w'’-]*"
 INDUSTRIAL = re.compile(
-    rf"\b(?:{_CAPITALISED}\s+){{1,4}}(?:Industrial Parks?|Industrial Zones?|Industrial Clusters?|Economic Zones?"
+    # In the plural ("Vinh Phuc Industrial Parks") they are the province's parks taken together: the province's.
+    rf"\b(?:{_CAPITALISED}\s+){{1,4}}(?:Industrial Park|Industrial Zone|Industrial Cluster|Economic Zone"
     r"|Hi-[Tt]ech Park|High-[Tt]ech Park|Export Processing Zone|IP|EZ)\b"
+    # "Long An Economic Zone Management Board" is the agency that speaks, not the zone.
+    r"(?!\s+(?:Management|Authority|Board))"
 )
 # Roads, bridges, plants and projects are subjects of their own ("Bien Hoa - Vung Tau expressway").
 PROJECT = re.compile(
@@ -247,6 +254,7 @@ class Mention:
     source: str  # "named" or "carried"
     word: str | None = None
     candidates: tuple[Unit, ...] = ()
+    locative: bool = False
 
 
 def _era_of(published: date | datetime | None) -> str | None:
@@ -279,7 +287,16 @@ def resolve_document(
                 continue
             after = _UNIT_AFTER.match(sentence, stop)
             word = after.group(1).lower() if after else None
-            if word:
+            # "Ward 2", "District 1": the level word is part of the name.
+            numbered = _NUMBERED.match(sentence, start, stop)
+            # "Dong Ha is a mountain commune in ...": the sentence says what level the name is.
+            copula = None if after or numbered else _COPULA.match(sentence, stop)
+            if numbered or copula:
+                word = (numbered or copula).group(1).lower()
+                kinds = WORD_KINDS[word]
+                fitting = tuple(c for c in candidates if c.kind in kinds)
+                end = stop
+            elif word:
                 kinds = WORD_KINDS[word]
                 fitting = tuple(c for c in candidates if c.kind in kinds)
                 end = after.end()
@@ -297,6 +314,7 @@ def resolve_document(
         for m in _local_mentions(index, sentence, sentence_no, taken):
             raw.append(m)
     raw.sort(key=lambda m: (m.sentence_no, m.start))
+    _mark_locatives(raw, dict(sentences))
     _resolve(index, raw, era)
     return _carry(index, raw)
 
@@ -353,6 +371,20 @@ def _assign(m: Mention, unit: Unit) -> None:
     m.kind = SUBJECT_KIND[unit.kind]
     m.level = unit.level
     m.province_id = unit.province_id
+
+
+# "the My An - Cao Lanh Expressway project in the Mekong Delta province of Dong Thap": a place after "in" or "of"
+# that follows another place in its sentence says where that one is; the first is what the sentence is about.
+_LOCATIVE_GAP = re.compile(r"\b(?:in|of|at|from|under|belonging to)\b[^,;:.()]{0,40}$")
+
+
+def _mark_locatives(mentions: list[Mention], sentences: dict[int, str]) -> None:
+    previous: Mention | None = None
+    for m in mentions:
+        if previous is not None and previous.sentence_no == m.sentence_no and previous.end <= m.start:
+            gap = sentences[m.sentence_no][previous.end : m.start]
+            m.locative = _LOCATIVE_GAP.search(gap) is not None
+        previous = m
 
 
 def _aside(sentence: str, start: int, end: int) -> bool:
@@ -434,12 +466,15 @@ def _carry(index: PlaceIndex, mentions: list[Mention]) -> list[Mention]:
     "The province" of an article that names only its districts or communes is their province.
     """
     last: dict[str, Mention] = {}
-    provinces = Counter(m.province_id for m in mentions if m.province_id and m.level in ("district", "commune"))
+    named_provinces = Counter(m.place_id for m in mentions if m.place_id and m.level == "province")
+    provinces = named_provinces or Counter(
+        m.province_id for m in mentions if m.province_id and m.level in ("district", "commune")
+    )
+    main: Mention | None = None
     if provinces and provinces.most_common(1)[0][0] in index.provinces:
         unit = index.provinces[provinces.most_common(1)[0][0]]
-        last["province"] = Mention(
-            -1, 0, 0, unit.label, unit.place_id, SUBJECT_KIND[unit.kind], "province", unit.place_id, "named"
-        )
+        main = Mention(-1, 0, 0, unit.label, unit.place_id, SUBJECT_KIND[unit.kind], "province", unit.place_id, "named")
+        last["province"] = main
     out = []
     for m in mentions:
         if m.source == "named":
@@ -450,12 +485,15 @@ def _carry(index: PlaceIndex, mentions: list[Mention]) -> list[Mention]:
             out.append(m)
             continue
         antecedent = last.get(m.word or "")
+        # "The province" far from the last province named is the article's province, not a neighbour named once.
+        if m.word == "province" and main and antecedent and m.sentence_no - antecedent.sentence_no > 2:
+            antecedent = main
         if antecedent is None:
             continue
         out.append(
             Mention(
                 m.sentence_no, m.start, m.end, antecedent.place, antecedent.place_id, antecedent.kind,
-                antecedent.level, antecedent.province_id, "carried",
+                antecedent.level, antecedent.province_id, "carried", locative=m.locative,
             )
         )  # fmt: skip
     return out

@@ -24,6 +24,7 @@ MENTION_SCHEMA = {
     "province_id": pl.String,
     "mention_source": pl.String,
     "in_title": pl.Boolean,
+    "is_locative": pl.Boolean,
 }
 
 
@@ -50,7 +51,7 @@ def find_places(sentences: pl.LazyFrame, dates: pl.LazyFrame, vocab: Vocabulary)
             for m in resolve_document(index, pairs, published):
                 values = (
                     doc_id, m.sentence_no, m.start, m.end, m.place, m.place_id, m.kind, m.level, m.province_id,
-                    m.source, m.sentence_no in titles,
+                    m.source, m.sentence_no in titles, m.locative,
                 )  # fmt: skip
                 for name, value in zip(MENTION_SCHEMA, values, strict=True):
                     rows[name].append(value)
@@ -67,8 +68,8 @@ def article_places(mentions: pl.LazyFrame) -> pl.LazyFrame:
     """The most specific unit each article is about, and its province.
 
     The province is the one named most (else the province of the units named); a district or commune is
-    the article's place when its title names it, when no province is named, or when it is named (or referred
-    to) at least twice and more often than the province.
+    the article's place when its title names it and the body again, when no province is named, or when it is
+    named (or referred to) at least twice and more often than the province.
     """
     # A unit referred to ("the province") counts as named: the article is about what it keeps returning to.
     named = mentions.filter(pl.col("place_id").is_not_null())
@@ -97,7 +98,7 @@ def article_places(mentions: pl.LazyFrame) -> pl.LazyFrame:
         counted.filter(pl.col("place_level") != "province")
         .join(provinces, on="doc_id", how="left")
         .filter(
-            pl.col("_title")
+            (pl.col("_title") & (pl.col("_n") >= 2))
             | pl.col("_province_n").is_null()
             | ((pl.col("_n") >= 2) & (pl.col("_n") > pl.col("_province_n")))
         )
@@ -166,7 +167,8 @@ def assign_subjects(
 
     The subject is the nearest place named or referred to ("the district") before the figure in the same
     clause (`clause`, or `carried` for a reference), else a place that opens the sentence (`sentence`), else
-    the place the article is about (`article` when it names no other place, `guess` when it does), else none.
+    the place the article is about (`article`, or `guess` where another unit below the province is named in the
+    sentence or the two before it), else none.
     """
     clause_start = (
         quantities.join(sentences.select("doc_id", "sentence_no", "sentence"), on=["doc_id", "sentence_no"])
@@ -175,7 +177,7 @@ def assign_subjects(
             _clause_start=pl.col("match_start")
             - pl.col("sentence").str.slice(0, pl.col("match_start")).str.replace(r"(?s)^.*[,;:]", "").str.len_chars()
         )
-        .select("doc_id", "char_start", "sentence_no", "match_start", "_clause_start", "sentence")
+        .select("doc_id", "char_start", "sentence_no", "match_start", "_clause_start", "sentence", "unit")
     )
     placed = clause_start.join(
         mentions.rename({"match_start": "_ps", "match_end": "_pe"}), on=["doc_id", "sentence_no"]
@@ -194,9 +196,27 @@ def assign_subjects(
         # "Binh Duong province, in the South East of Viet Nam, occupies 2,694 km2": the country or a region
         # after "in" or "of" places the unit; it is the subject only where the clause names nothing else.
         .with_columns(_wide=pl.col("place_level").is_in(["country", "region"]))
-        .sort(["_wide", "_pe"], descending=[True, False])
+        .sort(["_wide", "is_locative", "_pe"], descending=[True, True, False])
         .group_by("doc_id", "char_start")
         .agg(pl.col("_in_clause").last())
+    )
+    # "the natural area of 1.39 km2 and population of 17,093 people of Ward 2": with no place before it in its
+    # clause, a figure belongs to a place its clause names after it with "of".
+    clause_end = (
+        pl.col("match_start")
+        + pl.col("sentence").str.slice(pl.col("match_start")).str.replace(r"(?s)[,;:].*$", "").str.len_chars()
+    )
+    after = (
+        placed.filter(
+            # "0.83 % of the South East" is a share of the region, not the region's figure.
+            (pl.col("unit") != "percent")
+            & (pl.col("_ps") > pl.col("match_start"))
+            & (pl.col("_pe") <= clause_end)
+            & pl.col("sentence").str.slice(0, pl.col("_ps")).str.contains(r"\bof\s+(?:the\s+)?$")
+        )
+        .sort("_ps")
+        .group_by("doc_id", "char_start")
+        .agg(pl.col("_in_clause").first().alias("_after"))
     )
     # "Vung Tau city, about 120km from ..., covers a total area of": a place that opens the sentence and is
     # set off by a comma (an apposition follows) is what the sentence is about; "Binh Duong grew, ..." is not.
@@ -214,20 +234,32 @@ def assign_subjects(
     # nearest unit named before it in the sentence (the country or a region only when named in the clause).
     earlier = (
         placed.filter((pl.col("_pe") <= pl.col("match_start")) & ~pl.col("place_level").is_in(["country", "region"]))
-        .sort("_pe")
+        .sort(["is_locative", "_pe"], descending=[True, False])
         .group_by("doc_id", "char_start")
         .agg(pl.col("_opening").last().alias("_earlier"))
     )
-    # The article's place is a stated subject only where the article names no other: else it is a guess.
+    # The article's place is the subject a figure's sentence implies only where no other unit below the
+    # province is named in it or the two sentences before: else the figure may be that unit's (a guess).
+    others = (
+        quantities.select("doc_id", "char_start", "sentence_no")
+        .join(
+            mentions.filter(pl.col("place_level").is_in(["district", "commune", "local"])).select(
+                "doc_id", _ms=pl.col("sentence_no"), _mplace=pl.col("place")
+            ),
+            on="doc_id",
+        )
+        .filter(pl.col("_ms").is_between(pl.col("sentence_no") - 2, pl.col("sentence_no")))
+        .join(articles.select("doc_id", _aplace=pl.col("place")), on="doc_id", how="left")
+        .filter(pl.col("_aplace").is_null() | (pl.col("_mplace") != pl.col("_aplace")))
+        .select("doc_id", "char_start", _near_other=pl.lit(True))
+        .unique(["doc_id", "char_start"])
+    )
     fallback = articles.select(
         "doc_id",
-        _article=_subject(
-            "place",
-            "place_id",
-            "place_kind",
-            "place_level",
-            pl.when(pl.col("is_sole_place")).then(pl.lit("article")).otherwise(pl.lit("guess")),
-        ),
+        _a=pl.col("place"),
+        _aid=pl.col("place_id"),
+        _akind=pl.col("place_kind"),
+        _alevel=pl.col("place_level"),
     )
     regions = vocab.table("regions")
     region_names = regions["name"].to_list() + [
@@ -247,21 +279,36 @@ def assign_subjects(
     )
     return (
         quantities.join(nearest, on=["doc_id", "char_start"], how="left")
+        .join(after, on=["doc_id", "char_start"], how="left")
         .join(opening, on=["doc_id", "char_start"], how="left")
         .join(earlier, on=["doc_id", "char_start"], how="left")
         .join(fallback, on="doc_id", how="left")
+        .join(others, on=["doc_id", "char_start"], how="left")
+        .with_columns(
+            _article=_subject(
+                "_a",
+                "_aid",
+                "_akind",
+                "_alevel",
+                pl.when(pl.col("_near_other")).then(pl.lit("guess")).otherwise(pl.lit("article")),
+            )
+        )
         .with_columns(
             _subject=pl.when(counts_provinces)
             .then(scope)
             .when(pl.col("_in_clause").is_not_null())
             .then("_in_clause")
+            .when(pl.col("_after").is_not_null())
+            .then("_after")
             .when(pl.col("_opening").is_not_null())
             .then("_opening")
             .when(pl.col("_earlier").is_not_null())
             .then("_earlier")
             .otherwise("_article")
         )
-        .drop("_in_clause", "_opening", "_earlier", "_article")
+        .drop(
+            "_in_clause", "_after", "_opening", "_earlier", "_article", "_a", "_aid", "_akind", "_alevel", "_near_other"
+        )
         .unnest("_subject")
         .with_columns(subject_source=pl.when(pl.col("subject").is_not_null()).then("subject_source"))
     )

@@ -95,6 +95,7 @@ def admin_units(database: Path, reference_dir: Path = REFERENCE_DIR) -> list[dic
         district_ids: dict[str, str] = {}
         for province, name, kind_vi, code in sorted(districts, key=lambda r: r[3]):
             kind, word = _DISTRICT_TYPES[kind_vi]
+            name = _short(name)
             parent = _province_id(legacy_ids, province)
             district_ids[code] = f"{parent}.{_slug(name, word)}"
             rows.append(_row(district_ids[code], name, kind, "district", parent, parent, code, "", REORGANISED_ON))
@@ -104,6 +105,7 @@ def admin_units(database: Path, reference_dir: Path = REFERENCE_DIR) -> list[dic
         ).fetchall()
         for province, district, name, kind_vi, code in sorted(communes, key=lambda r: r[4]):
             kind, word = _COMMUNE_TYPES[kind_vi]
+            name = _short(name)
             parent = district_ids[district]
             place_id = f"{parent}.{_slug(name, word)}"
             province_id = _province_id(legacy_ids, province)
@@ -113,6 +115,7 @@ def admin_units(database: Path, reference_dir: Path = REFERENCE_DIR) -> list[dic
         ).fetchall()
         for province, name, kind_vi, code, area in sorted(communes_2025, key=lambda r: r[3]):
             kind, word = _COMMUNE_TYPES[kind_vi]
+            name = _short(name)
             parent = _province_id(ids_2025, province)
             place_id = f"{parent}.{_slug(name, word)}.2025"
             rows.append(_row(place_id, name, kind, "commune", parent, parent, code, REORGANISED_ON, "", area))
@@ -128,6 +131,15 @@ def admin_units(database: Path, reference_dir: Path = REFERENCE_DIR) -> list[dic
     if len({r["place_id"] for r in rows}) != len(rows):
         raise ValueError("place ids are not unique")
     return rows
+
+
+# The package keeps the type in the short name of numbered units ("Phường 5", "Quận 1"): the name is the number.
+_NUMBERED = re.compile(r"^(?:Phường|Quận|Xã|Thị trấn|Huyện)\s+(\d+)$")
+
+
+def _short(name_vi: str) -> str:
+    numbered = _NUMBERED.match(name_vi)
+    return numbered.group(1) if numbered else name_vi
 
 
 def _row(
