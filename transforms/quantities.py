@@ -50,6 +50,18 @@ _CHANGE_VERB = (
 )
 # "Rose from 24.21% to 35.5%", "rose 12% to 40.9m": where a figure went, two figures, not a range.
 _CHANGE_FROM = rf"(?i)(?-u:\b){_CHANGE_VERB}(?-u:\b)[^.;]{{0,40}}(?-u:\b)from\s+$|(?i)(?-u:\b)(?:{_CHANGE_VERB}|by)\s+$"
+_DECLINE = (
+    r"(?:fell|falls?|falling|dropp(?:ed|ing)|drops?|down|lost|los(?:es|ing)|slid(?:e|es|ing)?|slipp(?:ed|ing)|slips?"
+    r"|declin(?:e|es|ed|ing)|decreas(?:e|es|ed|ing)|shed(?:s|ding)?|sank|sinks?|sinking|tumbl(?:e|es|ed|ing)"
+    r"|plung(?:e|es|ed|ing)|plummet(?:s|ed|ing)?|slump(?:s|ed|ing)?|eas(?:ed|ing)|retreat(?:s|ed|ing)?|dipp(?:ed|ing)"
+    r"|dips?|contract(?:ed|ing|ion)|shr[aiu]nk|shrinking|cuts?|cutting|reduc(?:ed|ing|tion)|lower(?:ed|ing)?|loss)"
+)
+# The verb right before the figure, or with "by", "of" and an article between: "fell 1.86%", "a fall of 0.2%".
+_DECLINE_BEFORE = rf"(?i)(?-u:\b){_DECLINE}(?:\s+(?:by|of|a|an|some|another|a further))*\s+$"
+# A comparison after the figure: "64% lower risk", "0.4% below its level", "a £1.5bn cut".
+_DECLINE_AFTER = (
+    r"(?i)^\s*(?:lower|less|below|smaller|fewer|cheaper|weaker|down|cut|drop|fall|decline|decrease)(?-u:\b)"
+)
 # A hyphen between a score's numbers or in a date is not a range ("won 28-3").
 _DASH_NOT_RANGE = r"(?i)(?-u:\b)(?:won|lost|beat|score\w*|defeat\w*|led|trail\w*|drew)\s+$"
 # A scale word alone is a digit number's ("2.6 million"), not a number of its own.
@@ -301,6 +313,26 @@ def _merge_ranges(parsed: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def _signs(parsed: pl.LazyFrame) -> pl.LazyFrame:
+    """Mentions with `_sign`: -1 for a minus ("-1.3 %", "minus 20C") or a decline ("fell 1.3 %", "64% lower").
+
+    A level stays positive: "fell to 4 %" is where it went. A glued minus joins the surface.
+    """
+    after = pl.col("sentence").str.slice(pl.col("match_end"), 24)
+    glued_minus = pl.col("_prefix").str.contains(r"(?:^|[\s(\[:=])[-−]$") & ~pl.col("_merged")
+    negative = (
+        glued_minus
+        | pl.col("_prefix").str.contains(r"(?i)(?-u:\b)minus\s+$")
+        | pl.col("_prefix").str.contains(_DECLINE_BEFORE)
+        | after.str.contains(_DECLINE_AFTER)
+    )
+    return parsed.with_columns(
+        _sign=pl.when(negative).then(pl.lit(-1.0)).otherwise(pl.lit(1.0)),
+        match_start=pl.col("match_start") - glued_minus.cast(pl.Int64),
+        surface=pl.when(glued_minus).then(pl.lit("-") + pl.col("surface")).otherwise(pl.col("surface")),
+    )
+
+
 def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     """Raw numeric mentions with parsed parts; bare numbers (years, dates, codes) are dropped."""
     pattern = vocab.built("quantity_pattern", lambda: quantity_pattern(vocab))
@@ -390,6 +422,7 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
             _in_name=pl.col("_prefix").str.contains(r"(?:\p{L}[-–]|\d/)$"),
         )
         .pipe(_merge_ranges)
+        .pipe(_signs)
     )
     has_stopword = pl.col("noun").str.to_lowercase().str.contains(rf"(?:^|\s)(?:{_STOPWORDS})(?:\s|$)")
     is_counted = (
@@ -434,8 +467,17 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         (pl.col("char_start") + pl.col("match_end")).alias("char_end"),
         "surface",
         "match_start",
-        (pl.col("_base") * pl.coalesce("_lo_factor", factor)).alias("value"),
-        (pl.col("_hi") * factor).alias("value_max"),
+        # A decline of a range runs from its larger fall to its smaller one: "down 3-5%" is -5 to -3.
+        pl.when(pl.col("_sign") < 0)
+        .then(-pl.coalesce(pl.col("_hi") * factor, pl.col("_base") * pl.coalesce("_lo_factor", factor)))
+        .otherwise(pl.col("_base") * pl.coalesce("_lo_factor", factor))
+        .alias("value"),
+        pl.when(pl.col("_hi").is_null())
+        .then(None)
+        .when(pl.col("_sign") < 0)
+        .then(-pl.col("_base") * pl.coalesce("_lo_factor", factor))
+        .otherwise(pl.col("_hi") * factor)
+        .alias("value_max"),
         pl.coalesce(
             "_unit",
             pl.when(pl.col("_noun_kind") == "person").then(pl.lit("persons")),

@@ -324,7 +324,7 @@ def test_numbers_in_words(sentences_of, vocab, assert_spans, text: str, expected
         # The wire and portal abbreviations.
         ("It raised US$12.5mln.", [("US$12.5mln", 1.25e7, "USD")]),
         ("Profit was VND3.2bln.", [("VND3.2bln", 3.2e9, "VND")]),
-        ("A £1.5bn cut.", [("£1.5bn", 1.5e9, "GBP")]),
+        ("A £1.5bn rise.", [("£1.5bn", 1.5e9, "GBP")]),
         ("Profit rose to RM4.3bil.", [("RM4.3bil", 4.3e9, "MYR")]),
         ("It holds $2tn of debt.", [("$2tn", 2e12, "USD")]),
         # Spaced scale suffixes.
@@ -368,7 +368,7 @@ def test_scale_suffixes(sentences_of, vocab, assert_spans, text: str, expected: 
         ("It cost 50 rupees.", [("50 rupees", 50.0, "INR")]),
         ("Bills rise by hundreds of 5 pounds.", [("5 pounds", 5.0, "GBP")]),
         # Minor units keep their own unit.
-        ("Shares fell 50 cents.", [("50 cents", 50.0, "cents")]),
+        ("Shares gained 50 cents.", [("50 cents", 50.0, "cents")]),
         ("It rose 25 sen.", [("25 sen", 25.0, "sen")]),
         ("It cost 45p.", [("45p", 45.0, "pence")]),
         # A code inside a word is not a currency; a clock time is not pence.
@@ -407,7 +407,7 @@ def test_currencies(sentences_of, vocab, assert_spans, text: str, expected: list
         ("Profits rose 12% to £40.9m.", [("12%", 12.0, None, "percent"), ("£40.9m", 4.09e7, None, "GBP")]),
         # Different units, or a lower end above the upper one, are no range.
         (
-            "It fell 0.2% to 4 tons, from 606 to 546 households.",
+            "It rose 0.2% to 4 tons, from 606 to 546 households.",
             [("0.2%", 0.2, None, "percent"), ("4 tons", 4.0, None, "tons"), ("546 households", 546.0, None, "count")],
         ),
     ],
@@ -418,4 +418,34 @@ def test_ranges(sentences_of, vocab, assert_spans, text: str, expected: list[tup
         (s, pytest.approx(v), None if m is None else pytest.approx(m), u) for s, v, m, u in expected
     ]
     assert got.filter(pl.col("value_max").is_not_null())["qualifier"].unique().to_list() in ([], ["range"])
+    assert_spans(text, got, "surface")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A minus sign glued to the number joins the surface.
+        ("Inflation was -1.3 % in May.", [("-1.3 %", -1.3, None)]),
+        # A decline verb before the figure, with or without "by" or "of".
+        ("The index fell 1.86% on Friday.", [("1.86%", -1.86, None)]),
+        ("Output decreased by 1.3 % in May.", [("1.3 %", -1.3, None)]),
+        ("Mining stocks were down 3.81%.", [("3.81%", -3.81, None)]),
+        ("GDP showed a fall of 0.2% in the quarter.", [("0.2%", -0.2, None)]),
+        ("Exports declined by 2 million tons.", [("2 million tons", -2e6, None)]),
+        # A comparison after the figure.
+        ("It carries a 64% lower risk.", [("64%", -64.0, None)]),
+        ("It was 0.4% below its level.", [("0.4%", -0.4, None)]),
+        ("They face a £1.5bn cut.", [("£1.5bn", -1.5e9, None)]),
+        # A falling range runs from its larger fall to its smaller one.
+        ("Prices were down 3-5% today.", [("3-5%", -5.0, -3.0)]),
+        # Where a fall ends is a level, and a rise stays positive.
+        ("Profits dropped to £9.6m.", [("£9.6m", 9.6e6, None)]),
+        ("Sales rose 2% and grew by 3 tons.", [("2%", 2.0, None), ("3 tons", 3.0, None)]),
+    ],
+)
+def test_signs(sentences_of, vocab, assert_spans, text: str, expected: list[tuple]) -> None:
+    got = _quantities(sentences_of, vocab, text).sort("char_start")
+    assert got.select("surface", "value", "value_max").rows() == [
+        (s, pytest.approx(v), None if m is None else pytest.approx(m)) for s, v, m in expected
+    ]
     assert_spans(text, got, "surface")
