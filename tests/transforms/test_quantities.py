@@ -449,3 +449,32 @@ def test_signs(sentences_of, vocab, assert_spans, text: str, expected: list[tupl
         (s, pytest.approx(v), None if m is None else pytest.approx(m)) for s, v, m in expected
     ]
     assert_spans(text, got, "surface")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Units from pint's registry, glued or spaced, with their canonical names.
+        ("Winds of 70mph and 195 km/h hit.", [("70mph", 70.0, "mph"), ("195 km/h", 195.0, "km/h")]),
+        (
+            "A phone with 4GB, 20MP and 4000mAh.",
+            [("4GB", 4.0, "GB"), ("20MP", 20.0, "megapixel"), ("4000mAh", 4000.0, "mAh")],
+        ),
+        ("A 3.2GHz chip and a 150 hp engine.", [("3.2GHz", 3.2, "GHz"), ("150 hp", 150.0, "hp")]),
+        (
+            "It covers 2,572 square feet on 3 acres.",
+            [("2,572 square feet", 2572.0, "square_foot"), ("3 acres", 3.0, "acre")],
+        ),
+        ("Gusts reached 40 knots with 12 inches of snow.", [("40 knots", 40.0, "knot"), ("12 inches", 12.0, "inch")]),
+        ("He ran 450 yards and 26.2 miles.", [("450 yards", 450.0, "yard"), ("26.2 miles", 26.2, "mile")]),
+        # Temperatures, below zero after "minus".
+        ("It hit minus 20C (minus 4F).", [("20C", -20.0, "celsius"), ("4F", -4.0, "fahrenheit")]),
+        ("It was 35 °C in May.", [("35 °C", 35.0, "celsius")]),
+        # Output in barrels a day.
+        ("Output is 2 million bpd.", [("2 million bpd", 2e6, "barrel/day")]),
+    ],
+)
+def test_units(sentences_of, vocab, assert_spans, text: str, expected: list[tuple]) -> None:
+    got = _quantities(sentences_of, vocab, text).sort("char_start")
+    assert got.select("surface", "value", "unit").rows() == [(s, pytest.approx(v), u) for s, v, u in expected]
+    assert_spans(text, got, "surface")
