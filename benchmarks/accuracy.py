@@ -114,6 +114,10 @@ def _same_value(a: float | None, b: float | None) -> bool:
     return abs(a - b) <= VALUE_TOLERANCE * max(abs(a), abs(b), 1.0)
 
 
+def _abs(value: float | None) -> float | None:
+    return None if value is None else abs(value)
+
+
 def _float(text: str) -> float | None:
     return float(text) if text not in ("", None) else None
 
@@ -231,7 +235,8 @@ def score_quantities(predicted: pl.DataFrame, gold: list[dict[str, str]]) -> tup
                 if (g["doc"], p["char_start"]) not in used
                 and p["char_start"] < end
                 and start < p["char_end"]
-                and _same_value(p["value"], value)
+                # The dev gold writes a decline as a positive amount (GOLD.md); the extractor signs it (issue 22).
+                and _same_value(_abs(p["value"]), _abs(value))
             ),
             None,
         )

@@ -320,32 +320,36 @@ def resolve_document(
 
 
 def _resolve(index: PlaceIndex, mentions: list[Mention], era: str | None) -> None:
-    provinces = {
+    named = {
         c.place_id
         for m in mentions
         for c in m.candidates
         if c.level == "province" and (len(m.candidates) == 1 or m.word in ("province", "city", None))
     }
     # An article naming no province gets it from a district only one province has ("Con Dao district").
-    if not provinces:
+    if not named:
         for m in mentions:
             districts = {c.province_id for c in m.candidates if c.level == "district"}
             if m.word and len(districts) == 1:
-                provinces |= districts
-    context = index.related(provinces)
+                named |= districts
     districts: set[str] = set()
     for level in ("province", "district", "commune"):
+        context = index.related(named)
         for m in mentions:
             at_level = [c for c in m.candidates if c.level == level]
             if not at_level or m.place_id:
                 continue
-            in_context = [c for c in at_level if c.province_id in context]
-            if level == "commune":
-                in_district = [c for c in in_context if c.parent_id in districts]
-                in_context = in_district or in_context
-            chosen = _choose(in_context, era)
-            if chosen is None and level in ("province", "district") and not in_context:
-                # A province, or a district one province has, is no guess; a commune name is shared by many.
+            # A commune of a district the article names; else of a province it names (itself before the one it
+            # merged into); else, for a province or a district one province has, the only unit of that name.
+            in_district = [c for c in at_level if c.parent_id in districts]
+            direct = [c for c in at_level if c.province_id in named]
+            related = [c for c in at_level if c.province_id in context]
+            if level == "commune" and districts:
+                # The article names its districts: a commune of another district of the province is no match.
+                direct = [c for c in direct if c.parent_id is None]
+                related = [c for c in related if c.parent_id is None]
+            chosen = _choose(in_district, era) or _choose(direct, era) or _choose(related, era)
+            if chosen is None and level in ("province", "district") and not (in_district or direct or related):
                 chosen = _choose(at_level, era)
                 if chosen and level == "district" and not m.word:
                     chosen = None
@@ -353,6 +357,7 @@ def _resolve(index: PlaceIndex, mentions: list[Mention], era: str | None) -> Non
                 _assign(m, chosen)
                 if level == "district":
                     districts.add(chosen.place_id)
+                    named.add(chosen.province_id)
     for m in mentions:
         if m.place_id is None and m.kind == "" and m.word:
             # A unit word the gazetteer cannot resolve: a local place of that level, as written.

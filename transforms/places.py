@@ -311,4 +311,39 @@ def assign_subjects(
         )
         .unnest("_subject")
         .with_columns(subject_source=pl.when(pl.col("subject").is_not_null()).then("subject_source"))
+        .pipe(_carry_from_earlier_sentences)
+    )
+
+
+def _carry_from_earlier_sentences(quantities: pl.LazyFrame) -> pl.LazyFrame:
+    """A figure with no place of its own takes the subject stated for a figure of the two sentences before it.
+
+    "Ho Chi Minh City's GRDP grew 7.2 %. Its exports rose 11 %.": the second figure is the city's, not the
+    article's place; the subject is `carried`.
+    """
+    subject_columns = ["subject", "subject_place_id", "subject_kind", "subject_level"]
+    # The country or a region named for a comparison ("higher than the national average") is no topic.
+    stated = quantities.filter(
+        pl.col("subject_source").is_in(["clause", "sentence", "carried"])
+        & ~pl.col("subject_level").is_in(["country", "region"])
+    ).select("doc_id", _qs=pl.col("sentence_no"), _qc=pl.col("char_start"), _carried=pl.struct(subject_columns))
+    carried = (
+        quantities.filter(pl.col("subject_source").is_in(["article", "guess"]) | pl.col("subject_source").is_null())
+        .select("doc_id", "char_start", "sentence_no")
+        .join(stated, on="doc_id")
+        .filter(pl.col("_qs").is_between(pl.col("sentence_no") - 2, pl.col("sentence_no") - 1))
+        .sort("_qs", "_qc")
+        .group_by("doc_id", "char_start")
+        .agg(pl.col("_carried").last())
+        .unnest("_carried")
+        .rename({c: f"_c_{c}" for c in subject_columns})
+    )
+    found = pl.col("_c_subject").is_not_null()
+    return (
+        quantities.join(carried, on=["doc_id", "char_start"], how="left")
+        .with_columns(
+            *[pl.when(found).then(pl.col(f"_c_{c}")).otherwise(pl.col(c)).alias(c) for c in subject_columns],
+            subject_source=pl.when(found).then(pl.lit("carried")).otherwise(pl.col("subject_source")),
+        )
+        .drop([f"_c_{c}" for c in subject_columns])
     )

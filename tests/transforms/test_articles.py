@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from transforms.articles import build_articles
+from transforms.articles import build_articles, publication_dates
 from transforms.clean import classify_lines, split_lines
 from transforms.places import article_places, find_places
 from transforms.segment import split_sentences
@@ -18,7 +18,7 @@ PARAGRAPH = "PORTAL - On the morning of May 24, Binh Duong held a seminar on Par
 
 def _article(lines_of, vocab, text: str) -> pl.DataFrame:
     lines = lines_of(text)
-    places = article_places(find_places(split_sentences(lines), vocab))
+    places = article_places(find_places(split_sentences(lines), publication_dates(lines), vocab))
     return build_articles(lines, places).collect()
 
 
@@ -79,6 +79,8 @@ def test_build_articles_fields(lines_of, vocab) -> None:
             "body": [f"{PARAGRAPH}\nOverview of the Seminar\nThe seminar gathered experts from Binh Duong and Hanoi."],
             "place": ["Binh Duong"],
             "place_id": ["binh_duong"],
+            "place_level": ["province"],
+            "province_id": ["binh_duong"],
             "debris_lines": [5],
             # The paragraph breaks collapsed; the key is hashed from this on load.
             "content_text": [
@@ -100,7 +102,11 @@ def test_one_row_per_document(vocab) -> None:
         }
     )
     lines = classify_lines(split_lines(docs), vocab)
-    got = build_articles(lines, article_places(find_places(split_sentences(lines), vocab))).collect().sort("doc_id")
+    got = (
+        build_articles(lines, article_places(find_places(split_sentences(lines), publication_dates(lines), vocab)))
+        .collect()
+        .sort("doc_id")
+    )
     assert got.select("doc_id", "title", "published_at").rows() == [
         ("a", "Headline A", dt.datetime(2023, 5, 25, 15, 0)),
         ("b", "Headline B", None),

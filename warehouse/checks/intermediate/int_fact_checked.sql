@@ -58,8 +58,12 @@ checked as (
         * abs(based.fact_year - case based.metric when 'area' then places.area_year else places.population_year end)
             as ref_tolerance
     from based
-    left join ranges on based.metric = ranges.metric and based.subject_kind = ranges.subject_kind
-    left join shares on based.metric = shares.metric and based.unit = 'percent'
+    -- A negative figure is a change ("decreased by 1,500 ha"), not a level a range can bound.
+    left join ranges
+        on based.metric = ranges.metric and based.subject_kind = ranges.subject_kind and based.value_base >= 0
+    -- A fall ("poverty reduced by 5.7 %") is a change, not a share: only bands that allow falls judge it.
+    left join shares
+        on based.metric = shares.metric and based.unit = 'percent' and (based.value >= 0 or shares.min_percent < 0)
     left join places on based.subject_place_id = places.place_id and based.subject_kind in ('province', 'city')
     left join tolerances on based.metric = tolerances.metric
 ),

@@ -15,7 +15,8 @@ dimension_ranges as (
         dimension,
         subject_kind,
         reason,
-        cast(max_base as double) as max_base
+        cast(max_base as double) as max_base,
+        string_split(coalesce(except_metrics, ''), '|') as except_metrics
     from reference.dimension_ranges
 ),
 
@@ -30,6 +31,8 @@ dimension_bounds as (
         on
             based.unit_dimension = dimension_ranges.dimension
             and dimension_ranges.subject_kind in ('*', based.subject_kind)
+            -- Visitors are no inhabitants; a project's capital sited in a commune is no commune's economy.
+            and not list_contains(dimension_ranges.except_metrics, based.metric)
     group by based.fact_id
 ),
 

@@ -15,6 +15,13 @@ units as (
     from reference.units
 ),
 
+article_units as (
+    select distinct
+        article_id,
+        unit
+    from checked
+),
+
 candidates as (
     select
         checked.fact_id,
@@ -25,6 +32,13 @@ candidates as (
     from checked
     inner join units as other_units
         on checked.unit_dimension = other_units.dimension and checked.unit != other_units.unit
+    -- Of the world's currencies, a slip is to one the article itself uses (VND for USD), never to roubles.
+    where
+        other_units.dimension != 'money'
+        or exists (
+            select 1 from article_units
+            where article_units.article_id = checked.article_id and article_units.unit = other_units.unit
+        )
     union all
     select
         checked.fact_id,
