@@ -138,7 +138,12 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
                 row["reason"],
                 "ExpectColumnValuesToBeBetween",
                 {"column": "value_base", "min_value": float(row["min_base"]), "max_value": float(row["max_base"])},
-                where=(("metric", row["metric"]), ("subject_kind", row["subject_kind"]), ("is_current", True)),
+                where=(
+                    ("metric", row["metric"]),
+                    ("subject_kind", row["subject_kind"]),
+                    ("is_current", True),
+                    ("is_level", True),
+                ),
                 message_column="msg_magnitude",
                 row_status="implausible",
             )

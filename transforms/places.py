@@ -167,8 +167,8 @@ def assign_subjects(
 
     The subject is the nearest place named or referred to ("the district") before the figure in the same
     clause (`clause`, or `carried` for a reference), else a place that opens the sentence (`sentence`), else
-    the place the article is about (`article`, or `guess` where another unit below the province is named in the
-    sentence or the two before it), else none.
+    the place the article is about (`article`, or `guess` where the article names another unit below the
+    province), else none.
     """
     clause_start = (
         quantities.join(sentences.select("doc_id", "sentence_no", "sentence"), on=["doc_id", "sentence_no"])
@@ -238,8 +238,8 @@ def assign_subjects(
         .group_by("doc_id", "char_start")
         .agg(pl.col("_opening").last().alias("_earlier"))
     )
-    # The article's place is the subject a figure's sentence implies only where no other unit below the
-    # province is named in it or the two sentences before: else the figure may be that unit's (a guess).
+    # The article's place is the subject a figure's sentence implies only where the article names no other unit
+    # below the province: else the figure may be that unit's (a guess).
     others = (
         quantities.select("doc_id", "char_start", "sentence_no")
         .join(
@@ -248,7 +248,7 @@ def assign_subjects(
             ),
             on="doc_id",
         )
-        .filter(pl.col("_ms").is_between(pl.col("sentence_no") - 2, pl.col("sentence_no")))
+
         .join(articles.select("doc_id", _aplace=pl.col("place")), on="doc_id", how="left")
         .filter(pl.col("_aplace").is_null() | (pl.col("_mplace") != pl.col("_aplace")))
         .select("doc_id", "char_start", _near_other=pl.lit(True))

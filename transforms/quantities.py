@@ -669,10 +669,14 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
     per_of_metric = metrics.select("metric", pl.col("per").alias("_metric_per"))
     # "19 sample fields with a total area of", "six industrial parks covering": the area of counted things is
     # a land use, not the area of a place.
+    # "18 industrial zones approved by the Prime Minister with a total area of": words may come between.
     things_area = pl.col("_context").str.contains(
         r"(?i)(?:\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?))\s+(?:[\p{L}-]+\s+){0,3}"
-        r"[\p{L}-]+s\s+(?:with|covering|having|spanning|on)\s+(?:a\s+|an\s+)?(?:total\s+)?(?:combined\s+)?"
-        r"(?:natural\s+|land\s+)?area\b"
+        r"[\p{L}-]+s\s+(?:[\p{L}-]+\s+){0,6}?(?:with|covering|having|spanning|on)\s+(?:a\s+|an\s+)?(?:total\s+)?"
+        r"(?:combined\s+)?(?:natural\s+|land\s+)?area\b"
+        # "to house 21 industrial complexes on about 700ha".
+        r"|(?:\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?))\s+(?:[\p{L}-]+\s+){0,3}"
+        r"[\p{L}-]+s\s+(?:on|covering|spanning|over)\s*$"
     )
     density = metrics.filter(pl.col("per").is_not_null() & (pl.col("dimension") == "persons")).select(
         pl.col("metric").alias("_per_metric"), pl.col("per").alias("per"), pl.col("dimension").alias("_unit_dim")
@@ -680,6 +684,13 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
     keyword_metric = (
         pl.when(pl.col("unit") == "party_members")
         .then(pl.lit("party_members"))
+        # "representing 131,487 party members ... and 160 invited delegates": delegates are not members.
+        .when(
+            (pl.col("_kw_metric") == "party_members")
+            & (pl.col("unit") == "persons")
+            & ~pl.col("counted").fill_null("").str.contains(r"(?i)\bmembers?\b")
+        )
+        .then(pl.lit("other"))
         .when(
             (pl.col("_kw_metric") == "yoy_change")
             & (pl.col("_changed").is_in(["growth_rate", "grdp"]) | (pl.col("_changed").is_null() & pl.col("_sector")))

@@ -53,14 +53,15 @@ checked as (
             as ref_year,
         -- The bands are today's (GSO 2022-2023): a figure of 1975 is history, not a typo.
         coalesce(based.fact_year >= 1990, true) as is_current,
+        -- A negative figure of a metric whose range starts at zero is a change ("decreased by 1,500 ha"), not a
+        -- level the range bounds; a growth rate's range has room for falls.
+        coalesce(based.value_base >= 0 or ranges.min_base < 0, true) as is_level,
         tolerances.tolerance
         + tolerances.tolerance_per_year
         * abs(based.fact_year - case based.metric when 'area' then places.area_year else places.population_year end)
             as ref_tolerance
     from based
-    -- A negative figure is a change ("decreased by 1,500 ha"), not a level a range can bound.
-    left join ranges
-        on based.metric = ranges.metric and based.subject_kind = ranges.subject_kind and based.value_base >= 0
+    left join ranges on based.metric = ranges.metric and based.subject_kind = ranges.subject_kind
     -- A fall ("poverty reduced by 5.7 %") is a change, not a share: only bands that allow falls judge it.
     left join shares
         on based.metric = shares.metric and based.unit = 'percent' and (based.value >= 0 or shares.min_percent < 0)

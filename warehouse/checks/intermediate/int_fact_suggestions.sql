@@ -7,12 +7,15 @@ checked as (
 ),
 
 units as (
-    select distinct
+    select
         unit,
-        dimension,
-        base_unit,
-        cast(to_base as double) as to_base
+        any_value(dimension) as dimension,
+        any_value(base_unit) as base_unit,
+        any_value(cast(to_base as double)) as to_base,
+        -- Units read off pint's registry (miles, acres) are no slip of a portal's pen for km2 or ha.
+        bool_and(coalesce(note, '') like 'pint %') as is_registry_only
     from reference.units
+    group by unit
 ),
 
 article_units as (
@@ -32,9 +35,10 @@ candidates as (
     from checked
     inner join units as other_units
         on checked.unit_dimension = other_units.dimension and checked.unit != other_units.unit
-    -- Of the world's currencies, a slip is to one the article itself uses (VND for USD), never to roubles.
+    -- Of the world's currencies, a slip is to one the article itself uses (VND for USD), never to roubles; of
+    -- other units, to the metric ones of the portals' own vocabulary or to one the article uses.
     where
-        other_units.dimension != 'money'
+        (other_units.dimension != 'money' and not other_units.is_registry_only)
         or exists (
             select 1 from article_units
             where article_units.article_id = checked.article_id and article_units.unit = other_units.unit
