@@ -248,7 +248,6 @@ def assign_subjects(
             ),
             on="doc_id",
         )
-
         .join(articles.select("doc_id", _aplace=pl.col("place")), on="doc_id", how="left")
         .filter(pl.col("_aplace").is_null() | (pl.col("_mplace") != pl.col("_aplace")))
         .select("doc_id", "char_start", _near_other=pl.lit(True))
