@@ -40,7 +40,7 @@ ALL_SETS = ("dev", "held", "dev2")
 # A value read differently in the last digits (a rounding in the gold) is still the same figure.
 VALUE_TOLERANCE = 1e-6
 # Words that say what kind of place a name is, not which place: "Binh Duong province" is "Binh Duong".
-_KIND_WORDS = {"province", "city", "the", "of", "provincial", "municipality"}
+_KIND_WORDS = {"province", "city", "the", "of", "provincial", "municipality", "project"}
 # Words that say a unit's level ("Con Dao district", "Ly Son island district"): the level is compared apart.
 _LEVEL_WORDS = {"district", "commune", "ward", "town", "township", "island", "islands", "special", "zone"}
 # The administrative level of each kind of subject in the gold lists.

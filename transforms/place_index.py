@@ -335,6 +335,9 @@ def _resolve(index: PlaceIndex, mentions: list[Mention], era: str | None) -> Non
     districts: set[str] = set()
     for level in ("province", "district", "commune"):
         context = index.related(named)
+        # Districts ended on 1 July 2025: an undated article that names them speaks of the units before.
+        if level == "commune" and era is None and districts:
+            era = "legacy"
         for m in mentions:
             at_level = [c for c in m.candidates if c.level == level]
             if not at_level or m.place_id:
@@ -343,7 +346,8 @@ def _resolve(index: PlaceIndex, mentions: list[Mention], era: str | None) -> Non
             # merged into); else, for a province or a district one province has, the only unit of that name.
             in_district = [c for c in at_level if c.parent_id in districts]
             direct = [c for c in at_level if c.province_id in named]
-            related = [c for c in at_level if c.province_id in context]
+            # A province named by its old name reaches the communes of the province it merged into, since 2025.
+            related = [c for c in at_level if c.province_id in context and c.era == "2025"]
             if level == "commune" and districts:
                 # The article names its districts: a commune of another district of the province is no match.
                 direct = [c for c in direct if c.parent_id is None]

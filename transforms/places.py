@@ -10,6 +10,8 @@ from transforms.vocabulary import Vocabulary
 
 # A place named this close to the start of a sentence is what the sentence is about.
 SUBJECT_OPENING_CHARS = 12
+# How far after a figure a place named with "of" or "from" can still be its subject.
+AFTER_PLACE_CHARS = 100
 # How a subject was found, strongest first; only these say the text gives the subject itself.
 STATED_SOURCES = ("clause", "sentence", "carried", "article")
 MENTION_SCHEMA = {
@@ -170,6 +172,8 @@ def assign_subjects(
     the place the article is about (`article`, or `guess` where the article names another unit below the
     province), else none.
     """
+    units = vocab.table("units")
+    length_units = units.filter(pl.col("dimension") == "length")["unit"].unique().to_list()
     clause_start = (
         quantities.join(sentences.select("doc_id", "sentence_no", "sentence"), on=["doc_id", "sentence_no"])
         .with_columns(
@@ -200,11 +204,15 @@ def assign_subjects(
         .group_by("doc_id", "char_start")
         .agg(pl.col("_in_clause").last())
     )
-    # "the natural area of 1.39 km2 and population of 17,093 people of Ward 2": with no place before it in its
-    # clause, a figure belongs to a place its clause names after it with "of".
+    # "the natural area of 1.39 km2 and population of 17,093 people of Ward 2", "29.64 km2, with a population of
+    # 636 people from Vinh Tien commune": with no place before it in its clause, a figure belongs to a place
+    # named soon after it with "of" or "from", before any comparison ("than", "compared with") begins.
     clause_end = (
         pl.col("match_start")
-        + pl.col("sentence").str.slice(pl.col("match_start")).str.replace(r"(?s)[,;:].*$", "").str.len_chars()
+        + pl.col("sentence")
+        .str.slice(pl.col("match_start"), AFTER_PLACE_CHARS)
+        .str.replace(r"(?s)(?:[;:]|\b(?:than|compared|while|whereas|but|against)\b).*$", "")
+        .str.len_chars()
     )
     after = (
         placed.filter(
@@ -212,11 +220,30 @@ def assign_subjects(
             (pl.col("unit") != "percent")
             & (pl.col("_ps") > pl.col("match_start"))
             & (pl.col("_pe") <= clause_end)
-            & pl.col("sentence").str.slice(0, pl.col("_ps")).str.contains(r"\bof\s+(?:the\s+)?$")
+            & pl.col("sentence").str.slice(0, pl.col("_ps")).str.contains(r"\b(?:of|from)\s+(?:the\s+)?$")
+            # "120km from Ho Chi Minh City" measures from that place; "... of the Central Highlands" places it.
+            & ~(
+                pl.col("unit").is_in(length_units)
+                & pl.col("sentence").str.slice(0, pl.col("_ps")).str.contains(r"\bfrom\s+(?:the\s+)?$")
+            )
+            & ~pl.col("place_level").is_in(["country", "region"])
         )
         .sort("_ps")
         .group_by("doc_id", "char_start")
         .agg(pl.col("_in_clause").first().alias("_after"))
+    )
+    # "Over 4.1 million tourists visited Lao Cai province": with no place before it, a figure belongs to the first
+    # place its sentence names after it, unless a comparison ("higher than Hanoi's") brings that place in.
+    later = (
+        placed.filter((pl.col("_ps") > pl.col("match_start")) & ~pl.col("place_level").is_in(["country", "region"]))
+        .filter(
+            ~pl.col("sentence")
+            .str.slice(pl.col("match_start"), (pl.col("_ps") - pl.col("match_start")).clip(lower_bound=0))
+            .str.contains(r"\b(?:than|compared|against|versus|while|whereas|from)\b")
+        )
+        .sort("_ps")
+        .group_by("doc_id", "char_start")
+        .agg(pl.col("_opening").first().alias("_later"))
     )
     # "Vung Tau city, about 120km from ..., covers a total area of": a place that opens the sentence and is
     # set off by a comma (an apposition follows) is what the sentence is about; "Binh Duong grew, ..." is not.
@@ -281,6 +308,7 @@ def assign_subjects(
         .join(after, on=["doc_id", "char_start"], how="left")
         .join(opening, on=["doc_id", "char_start"], how="left")
         .join(earlier, on=["doc_id", "char_start"], how="left")
+        .join(later, on=["doc_id", "char_start"], how="left")
         .join(fallback, on="doc_id", how="left")
         .join(others, on=["doc_id", "char_start"], how="left")
         .with_columns(
@@ -297,16 +325,28 @@ def assign_subjects(
             .then(scope)
             .when(pl.col("_in_clause").is_not_null())
             .then("_in_clause")
-            .when(pl.col("_after").is_not_null())
-            .then("_after")
             .when(pl.col("_opening").is_not_null())
             .then("_opening")
+            .when(pl.col("_after").is_not_null())
+            .then("_after")
             .when(pl.col("_earlier").is_not_null())
             .then("_earlier")
+            .when(pl.col("_later").is_not_null())
+            .then("_later")
             .otherwise("_article")
         )
         .drop(
-            "_in_clause", "_after", "_opening", "_earlier", "_article", "_a", "_aid", "_akind", "_alevel", "_near_other"
+            "_in_clause",
+            "_after",
+            "_opening",
+            "_earlier",
+            "_later",
+            "_article",
+            "_a",
+            "_aid",
+            "_akind",
+            "_alevel",
+            "_near_other",
         )
         .unnest("_subject")
         .with_columns(subject_source=pl.when(pl.col("subject").is_not_null()).then("subject_source"))

@@ -99,6 +99,22 @@ def _mentions(sentences_of, mentions_of, text: str) -> pl.DataFrame:
                 ("Ward 5", "Ward 5", "long_an.tan_an_city.ward_5", "commune", "commune"),
             ],
         ),
+        # An undated article naming districts speaks of the units before 2025: Ben Luc's Tan Buu commune, not a
+        # commune of the province Long An merged into.
+        (
+            "Ben Luc district of Long An. Tan Buu commune grew.",
+            [
+                ("Ben Luc district", "Ben Luc district", "long_an.ben_luc_district", "district", "district"),
+                ("Long An", "Long An", "long_an", "province", "province"),
+                (
+                    "Tan Buu commune",
+                    "Tan Buu commune",
+                    "long_an.ben_luc_district.tan_buu_commune",
+                    "commune",
+                    "commune",
+                ),
+            ],
+        ),
         # Tan An's Ward 2 merged in 2024, before the gazetteer's snapshot: Kien Tuong town's Ward 2 is no match.
         (
             "In Tan An city, Ward 2 merged.",
@@ -238,6 +254,24 @@ def test_article_places(mentions_of, text: str, expected: tuple[str, str, str, s
             "Tan An city merged. Merge the area of 1.39 km2 of Ward 5 into Ward 1.",
             "1.39 km2",
             ("Ward 5", "long_an.tan_an_city.ward_5", "commune", "clause"),
+        ),
+        # With no place before it, the first place the sentence names after it.
+        (
+            "Hanoi is big. Over 4.1 million tourists visited Lao Cai province.",
+            "Over 4.1 million tourists",
+            ("Lao Cai", "lao_cai", "province", "sentence"),
+        ),
+        # A place brought in by a comparison is not the figure's.
+        (
+            "Binh Duong grew. Revenue reached 30 billion USD, higher than in Hanoi.",
+            "30 billion USD",
+            ("Binh Duong", "binh_duong", "province", "article"),
+        ),
+        # "from" after a figure gives its source, "of the Central Highlands" places it: neither is the subject.
+        (
+            "Dak Lak grew. The farm lies 40 km from Gia Lai province.",
+            "40 km",
+            ("Dak Lak", "dak_lak", "province", "article"),
         ),
         # With no place in the sentence, the subject of a figure two sentences up carries over.
         (
