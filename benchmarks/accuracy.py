@@ -440,10 +440,13 @@ def score_flags(
     false_flags = [r for r in clean.iter_rows(named=True) if not _is_source_error(r, known)]
     right_flags = clean.height - len(false_flags)
     plants = [p for p in read_plants() if p.doc in docs]
+    caught: list[dict] = []
+    missed: list[dict] = []
+    if not plants:
+        return FlagReport(set_name, len(docs), false_flags, right_flags, 0, caught, missed)
     planted_landing = workdir / f"{set_name}-planted" / "landing"
     plant(corpus, docs, planted_landing, plants)
     planted = read_flags(build(planted_landing, planted_landing.parent))
-    caught, missed = [], []
     for p in plants:
         rows = planted.filter((pl.col("doc") == p.doc) & (pl.col("surface") == p.surface))
         hit = rows.filter(pl.col("rules").str.contains(p.rule)) if rows.height else rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections import Counter
@@ -72,34 +73,46 @@ _NUMBERED = re.compile(r"(district|ward)\s+\d", re.IGNORECASE)
 _COPULA = re.compile(
     r"\s+is\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(island district|special zone|district|commune|ward|township|town)\b"
 )
-# "the district", "this commune": a unit named earlier, of that level.
-REFERENCE = re.compile(
-    r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+(island district|special zone|district|commune|ward|town|city|province|island)\b"
-    r"(?!\s+(?:of|level|-level|and|or|[Pp]arty|[Pp]eople))"
+# "the district", "this commune": a unit named earlier, of that level; "the district level", "the province's
+# People's Committee" are not.
+REFERENCE_WORDS = frozenset(
+    {"island district", "special zone", "district", "commune", "ward", "town", "city", "province", "island"}
 )
-# Industrial parks and zones are subjects of their own.
+_DETERMINER_BEFORE = re.compile(r"\b(?:[Tt]he|[Tt]his|[Tt]hat)\s+$")
+_NOT_A_REFERENCE = re.compile(r"\s+(?:of|level|-level|and|or|[Pp]arty|[Pp]eople)\b|-level")
 _CAPITALISED = r"[^\W\d_a-z][\w'’-]*"
-INDUSTRIAL = re.compile(
-    # In the plural ("Vinh Phuc Industrial Parks") they are the province's parks taken together: the province's.
-    rf"\b(?:{_CAPITALISED}\s+){{1,4}}(?:Industrial Park|Industrial Zone|Industrial Cluster|Economic Zone"
-    r"|Hi-[Tt]ech Park|High-[Tt]ech Park|Export Processing Zone|IP|EZ)\b"
-    # "Long An Economic Zone Management Board" is the agency that speaks, not the zone.
-    r"(?!\s+(?:Management|Authority|Board))"
-)
-# Roads, bridges, plants and projects are subjects of their own ("Bien Hoa - Vung Tau expressway").
-PROJECT = re.compile(
-    rf"\b(?:{_CAPITALISED}(?:\s+-\s+|\s+|-)){{1,6}}(?:[Ee]xpressway|[Hh]ighway|[Rr]oad|[Bb]ridge|[Aa]irport|[Ss]eaport"
-    r"|[Pp]ort|[Pp]roject|[Cc]omplex|[Pp]ower [Pp]lant|[Pp]lant)\b"
-)
+# Industrial parks and zones, roads, bridges, plants and projects are subjects of their own ("Long Hau
+# Industrial Park", "Bien Hoa - Vung Tau expressway"): the word that says what they are, found first, and the
+# capitalised name right before it. In the plural ("Vinh Phuc Industrial Parks") parks are the province's
+# parks taken together, the province's; "Long An Economic Zone Management Board" is the agency that speaks.
+SITE_WORDS = {
+    **dict.fromkeys(
+        ("Industrial Park", "Industrial Zone", "Industrial Cluster", "Economic Zone", "Hi-tech Park", "High-tech Park",
+         "Export Processing Zone", "IP", "EZ"),
+        "industrial_park",
+    ),
+    **dict.fromkeys(
+        ("expressway", "highway", "road", "bridge", "airport", "seaport", "port", "project", "complex", "power plant",
+         "plant"),
+        "project",
+    ),
+}  # fmt: skip
+_AGENCY_AFTER = re.compile(r"\s+(?:Management|Authority|Board)\b")
+_NAME_BEFORE = re.compile(rf"(?:{_CAPITALISED}(?:\s+-\s+|\s+|-)){{1,6}}$")
+# How far before its kind word a site's or a local place's name may start.
+NAME_CHARS = 120
 # The country: a figure "nationwide" or "of the whole country" is not the article's province's.
 COUNTRY = re.compile(
     r"\b(?:(?:Vietnam|Viet Nam)(?='s|’s)|(?<=in |of )(?:Vietnam|Viet Nam)\b(?!\s+[A-Z])|nationwide"
     r"|(?:the )?(?:whole|entire) country|national average|[Nn]ationally)\b"
 )
-# Capitalised words and a level word: a local place the gazetteer may not hold ("Ben Da hamlet").
-_LOCAL = re.compile(
-    r"\b((?:[^\W\d_a-z][^\W_]*[\s-]+){1,4}?)(hamlet|village|islands|island|district|commune|ward|town)\b"
-)
+# Every word that says a unit's level, after a name ("Ben Da hamlet") or a determiner ("the district").
+LEVEL_WORDS = (
+    "island district", "special zone", "district", "commune", "ward", "town", "city", "province", "islands", "island",
+    "hamlet", "village",
+)  # fmt: skip
+LOCAL_LEVEL_WORDS = frozenset({"hamlet", "village", "islands", "island", "district", "commune", "ward", "town"})
+_LOCAL_NAME_BEFORE = re.compile(r"(?:[^\W\d_a-z][^\W_]*[\s-]+){1,4}$")
 # Capitalised words that open a sentence, not a place ("In Thai Binh city", "The Con Dao district").
 _NOT_PLACE_START = re.compile(
     r"^(?:(?:In|At|On|From|To|Of|For|By|With|The|This|That|These|Those|And|Meanwhile|Particularly|Especially|Also)\s+)+"
@@ -152,8 +165,6 @@ class PlaceIndex:
     automaton: ahocorasick.Automaton
     successors: dict[str, set[str]]
     provinces: dict[str, Unit]
-    regions: re.Pattern[str] | None = None
-    region_names: dict[str, str] | None = None
 
     @classmethod
     def build(
@@ -191,28 +202,41 @@ class PlaceIndex:
             else:
                 add(row["name"], unit)
                 add(row["name_vi"], unit)
-        automaton = ahocorasick.Automaton()
-        for key, candidates in entries.items():
-            automaton.add_word(key, (key, tuple(candidates)))
-        automaton.make_automaton()
-        region_names = {}
+        # Vietnam's six regions and their common English names ("Central Highlands", "Tay Nguyen").
         for row in regions.iter_rows(named=True):
+            unit = Unit(f"region:{row['name']}", row["name"], "region", "region", "", None, "any")
             for spelling in [row["name"], *(row["aliases"] or "").split("|")]:
                 if spelling:
-                    region_names[spelling.lower()] = row["name"]
-        spellings = sorted(region_names, key=len, reverse=True)
-        pattern = re.compile(r"\b(?:" + "|".join(re.escape(s) for s in spellings) + r")\b", re.IGNORECASE)
-        return cls(automaton, successors, by_id, pattern, region_names)
+                    add(spelling, unit)
+        # The words that say what a site or a level is ride the same automaton: one pass finds them all.
+        keywords: dict[str, list[tuple[str, str]]] = {}
+        for word, kind in SITE_WORDS.items():
+            keywords.setdefault(fold(word), []).append(("site", kind))
+        for word in LEVEL_WORDS:
+            keywords.setdefault(fold(word), []).append(("level", word))
+        automaton = ahocorasick.Automaton()
+        for key in entries.keys() | keywords.keys():
+            automaton.add_word(key, (key, tuple(entries.get(key, ())), tuple(keywords.get(key, ()))))
+        automaton.make_automaton()
+        return cls(automaton, successors, by_id)
 
     def hits(self, sentence: str) -> list[tuple[int, int, tuple[Unit, ...]]]:
-        """Non-overlapping, capitalised, whole-word spellings in a sentence, longest first."""
+        """Non-overlapping, capitalised, whole-word spellings in a text, longest first."""
+        return self.scan(sentence)[0]
+
+    def scan(self, sentence: str) -> tuple[list[tuple[int, int, tuple[Unit, ...]]], list[tuple[int, int, str, str]]]:
+        """Place names (as `hits`) and the site and level words (`start, stop, "site"|"level", kind or word`)."""
         folded = fold(sentence)
         found = []
-        for end, (key, candidates) in self.automaton.iter(folded):
+        words = []
+        for end, (key, candidates, keywords) in self.automaton.iter(folded):
             start, stop = end - len(key) + 1, end + 1
             if (start > 0 and folded[start - 1].isalnum()) or (stop < len(folded) and folded[stop].isalnum()):
                 continue
-            if not _capitalised(sentence, start, stop):
+            for role, what in keywords:
+                if _written_as_keyword(sentence[start:stop], role, what):
+                    words.append((start, stop, role, what))
+            if not candidates or not _capitalised(sentence, start, stop):
                 continue
             found.append((start, stop, candidates))
         found.sort(key=lambda h: (h[0], -(h[1] - h[0])))
@@ -222,7 +246,13 @@ class PlaceIndex:
                 kept.append(hit)
             elif hit[1] - hit[0] > kept[-1][1] - kept[-1][0] and hit[0] < kept[-1][1]:
                 kept[-1] = hit
-        return kept
+        # "island district" is one level word, not "island" and "district"; "power plant" one site word.
+        words.sort(key=lambda w: (w[0], w[0] - w[1]))
+        longest: list[tuple[int, int, str, str]] = []
+        for word in words:
+            if not longest or word[0] >= longest[-1][1]:
+                longest.append(word)
+        return kept, longest
 
     def related(self, province_ids: set[str]) -> set[str]:
         """The provinces and the units before or after the 2025 merger that cover the same land."""
@@ -230,6 +260,15 @@ class PlaceIndex:
         for p in province_ids:
             out |= self.successors.get(p, set())
         return out
+
+
+def _written_as_keyword(written: str, role: str, what: str) -> bool:
+    """Whether a keyword is written in its case: level words lower case, park names capitalised, "IP" upper case."""
+    if role == "level":
+        return written.islower()
+    if what == "industrial_park":
+        return written.isupper() if len(written) == 2 else written[0].isupper()
+    return True
 
 
 def _capitalised(sentence: str, start: int, stop: int) -> bool:
@@ -274,49 +313,81 @@ def _choose(candidates: list[Unit], era: str | None) -> Unit | None:
 def resolve_document(
     index: PlaceIndex, sentences: list[tuple[int, str]], published: date | datetime | None
 ) -> list[Mention]:
-    """Place mentions of one document: gazetteer units resolved by the article's provinces and districts."""
+    """Place mentions of one document: gazetteer units resolved by the article's provinces and districts.
+
+    Each pattern and the automaton scan the document once, its sentences joined by newlines; a match is then
+    placed in its sentence (a name never spans two).
+    """
     era = _era_of(published)
-    raw: list[Mention] = []
-    for sentence_no, sentence in sentences:
-        # A place inside a park's or a road's name is part of that name ("Bien Hoa - Vung Tau expressway").
-        named = _named_sites(sentence, sentence_no)
-        raw += named
-        taken: list[tuple[int, int]] = [(m.start, m.end) for m in named]
-        for start, stop, candidates in index.hits(sentence):
-            if any(stop > s and start < e for s, e in taken):
-                continue
-            after = _UNIT_AFTER.match(sentence, stop)
-            word = after.group(1).lower() if after else None
-            # "Ward 2", "District 1": the level word is part of the name.
-            numbered = _NUMBERED.match(sentence, start, stop)
-            # "Dong Ha is a mountain commune in ...": the sentence says what level the name is.
-            copula = None if after or numbered else _COPULA.match(sentence, stop)
-            if numbered or copula:
-                word = (numbered or copula).group(1).lower()
-                kinds = WORD_KINDS[word]
-                fitting = tuple(c for c in candidates if c.kind in kinds)
-                end = stop
-            elif word:
-                kinds = WORD_KINDS[word]
-                fitting = tuple(c for c in candidates if c.kind in kinds)
-                end = after.end()
-            else:
-                fitting = tuple(c for c in candidates if c.level in ("province", "district"))
-                end = stop
-            if not fitting and not (word and not sentence[start].isdigit()):
-                continue
-            if _aside(sentence, start, end):
-                continue
-            raw.append(
-                Mention(sentence_no, start, end, sentence[start:end], None, "", "", None, "named", word, fitting)
-            )
-            taken.append((start, end))
-        for m in _local_mentions(index, sentence, sentence_no, taken):
-            raw.append(m)
+    doc = _Document(sentences)
+    # A place inside a park's or a road's name is part of that name ("Bien Hoa - Vung Tau expressway").
+    places, words = index.scan(doc.text)
+    raw = _named_sites(doc, [w for w in words if w[2] == "site"])
+    for start, stop, candidates in places:
+        k, offset = doc.locate(start)
+        sentence, sentence_no = doc.parts[k], doc.numbers[k]
+        start, stop = start - offset, stop - offset
+        if not doc.free(sentence_no, start, stop):
+            continue
+        region = next((c for c in candidates if c.level == "region"), None)
+        if region is not None:
+            raw.append(Mention(sentence_no, start, stop, region.name, None, "region", "region", None, "named"))
+            doc.take(sentence_no, start, stop)
+            continue
+        after = _UNIT_AFTER.match(sentence, stop)
+        word = after.group(1).lower() if after else None
+        # "Ward 2", "District 1": the level word is part of the name.
+        numbered = _NUMBERED.match(sentence, start, stop)
+        # "Dong Ha is a mountain commune in ...": the sentence says what level the name is.
+        copula = None if after or numbered else _COPULA.match(sentence, stop)
+        if numbered or copula:
+            word = (numbered or copula).group(1).lower()
+            fitting = tuple(c for c in candidates if c.kind in WORD_KINDS[word])
+            end = stop
+        elif word:
+            fitting = tuple(c for c in candidates if c.kind in WORD_KINDS[word])
+            end = after.end()
+        else:
+            fitting = tuple(c for c in candidates if c.level in ("province", "district"))
+            end = stop
+        if not fitting and not (word and not sentence[start].isdigit()):
+            continue
+        if _aside(sentence, start, end):
+            continue
+        raw.append(Mention(sentence_no, start, end, sentence[start:end], None, "", "", None, "named", word, fitting))
+        doc.take(sentence_no, start, end)
+    raw += _local_mentions(doc, [w for w in words if w[2] == "level"])
     raw.sort(key=lambda m: (m.sentence_no, m.start))
     _mark_locatives(raw, dict(sentences))
     _resolve(index, raw, era)
     return _carry(index, raw)
+
+
+class _Document:
+    """A document's sentences joined by newlines, and which spans of each are already a mention."""
+
+    def __init__(self, sentences: list[tuple[int, str]]) -> None:
+        self.numbers = [no for no, _ in sentences]
+        self.parts = [text for _, text in sentences]
+        self.starts: list[int] = []
+        position = 0
+        for part in self.parts:
+            self.starts.append(position)
+            position += len(part) + 1
+        self.text = "\n".join(self.parts)
+        self.lowered = self.text.lower()
+        self.taken: dict[int, list[tuple[int, int]]] = {}
+
+    def locate(self, position: int) -> tuple[int, int]:
+        """The index of the sentence holding a position of the text, and where that sentence starts."""
+        k = bisect.bisect_right(self.starts, position) - 1
+        return k, self.starts[k]
+
+    def free(self, sentence_no: int, start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in self.taken.get(sentence_no, ()))
+
+    def take(self, sentence_no: int, start: int, end: int) -> None:
+        self.taken.setdefault(sentence_no, []).append((start, end))
 
 
 def _resolve(index: PlaceIndex, mentions: list[Mention], era: str | None) -> None:
@@ -401,71 +472,81 @@ def _aside(sentence: str, start: int, end: int) -> bool:
     return sentence[:start].rstrip().endswith("(") and re.match(r"\s*(?:province\s*)?\)", sentence[end:]) is not None
 
 
-def _named_sites(sentence: str, sentence_no: int) -> list[Mention]:
+def _name_before(text: str, end: int, floor: int, pattern: re.Pattern[str]) -> int | None:
+    """Where the capitalised name that ends at `end` starts, if one does (never before `floor`)."""
+    found = pattern.search(text, max(floor, end - NAME_CHARS), end)
+    return found.start() if found else None
+
+
+def _named_sites(doc: _Document, words: list[tuple[int, int, str, str]]) -> list[Mention]:
     out: list[Mention] = []
-    for pattern, kind in ((INDUSTRIAL, "industrial_park"), (PROJECT, "project")):
-        for match in pattern.finditer(sentence):
-            text = _NOT_PLACE_START.sub("", match.group())
-            start = match.end() - len(text)
-            # "This road", "The project": a reference, not a name.
-            if (
-                not text[:1].isupper()
-                or " " not in text.strip()
-                or any(match.end() > m.start and start < m.end for m in out)
-            ):
-                continue
-            out.append(Mention(sentence_no, start, match.end(), text, None, kind, "local", None, "named"))
+    for word_start, word_end, _, kind in words:
+        if _AGENCY_AFTER.match(doc.text, word_end):
+            continue
+        k, offset = doc.locate(word_start)
+        start = _name_before(doc.text, word_start, offset, _NAME_BEFORE)
+        if start is None:
+            continue
+        text = _NOT_PLACE_START.sub("", doc.text[start:word_end])
+        start, end = word_end - len(text) - offset, word_end - offset
+        sentence_no = doc.numbers[k]
+        # "This road", "The project": a reference, not a name.
+        if not text[:1].isupper() or " " not in text.strip() or not doc.free(sentence_no, start, end):
+            continue
+        out.append(Mention(sentence_no, start, end, text, None, kind, "local", None, "named"))
+        doc.take(sentence_no, start, end)
     return out
 
 
-def _local_mentions(index: PlaceIndex, sentence: str, sentence_no: int, taken: list[tuple[int, int]]) -> list[Mention]:
+_COUNTRY_HINTS = ("viet", "nation", "country")
+
+
+def _local_mentions(doc: _Document, words: list[tuple[int, int, str, str]]) -> list[Mention]:
     out = []
-
-    def free(start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e in taken)
-
-    if index.regions is not None and index.region_names is not None:
-        for match in index.regions.finditer(sentence):
-            if free(match.start(), match.end()):
-                name = index.region_names[match.group().lower()]
+    # Cheap tests first: most documents name no country, and level words are rarer than sentences.
+    countries = COUNTRY.finditer(doc.text) if any(w in doc.lowered for w in _COUNTRY_HINTS) else ()
+    for match in countries:
+        k, offset = doc.locate(match.start())
+        no, start, end = doc.numbers[k], match.start() - offset, match.end() - offset
+        if doc.free(no, start, end):
+            out.append(Mention(no, start, end, "Vietnam", None, "country", "country", None, "named"))
+            doc.take(no, start, end)
+    # One scan for level words serves both the local names before them ("Ben Da hamlet") and the references
+    # they end ("the district").
+    for word_start, word_end, _, word in words:
+        k, offset = doc.locate(word_start)
+        no, sentence = doc.numbers[k], doc.parts[k]
+        start, end = word_start - offset, word_end - offset
+        determiner = _DETERMINER_BEFORE.search(sentence, max(0, start - 6), start)
+        if determiner and word in REFERENCE_WORDS and not _NOT_A_REFERENCE.match(sentence, end):
+            if doc.free(no, determiner.start(), end):
                 out.append(
-                    Mention(sentence_no, match.start(), match.end(), name, None, "region", "region", None, "named")
+                    Mention(
+                        no,
+                        determiner.start(),
+                        end,
+                        sentence[determiner.start() : end],
+                        None,
+                        "",
+                        "",
+                        None,
+                        "carried",
+                        word,
+                    )
                 )
-                taken.append((match.start(), match.end()))
-    for match in COUNTRY.finditer(sentence):
-        if free(match.start(), match.end()):
-            out.append(
-                Mention(sentence_no, match.start(), match.end(), "Vietnam", None, "country", "country", None, "named")
-            )
-            taken.append((match.start(), match.end()))
-    for match in _LOCAL.finditer(sentence):
-        name = _NOT_PLACE_START.sub("", match.group(1))
-        start = match.start(1) + len(match.group(1)) - len(name)
-        if not name.strip() or not free(start, match.end()):
             continue
-        word = match.group(2).lower()
+        if word not in LOCAL_LEVEL_WORDS:
+            continue
+        found = _name_before(sentence, start, 0, _LOCAL_NAME_BEFORE)
+        if found is None:
+            continue
+        name = _NOT_PLACE_START.sub("", sentence[found:start])
+        start = start - len(name)
+        if not name.strip() or not doc.free(no, start, end):
+            continue
         kind, level = LOCAL_WORDS.get(word, ("district" if word in ("district", "town") else "commune", ""))
-        level = level or kind
-        out.append(
-            Mention(sentence_no, start, match.end(), sentence[start : match.end()], None, kind, level, None, "named")
-        )
-        taken.append((start, match.end()))
-    for match in REFERENCE.finditer(sentence):
-        if free(match.start(), match.end()):
-            out.append(
-                Mention(
-                    sentence_no,
-                    match.start(),
-                    match.end(),
-                    match.group(),
-                    None,
-                    "",
-                    "",
-                    None,
-                    "carried",
-                    match.group(1).lower(),
-                )
-            )
+        out.append(Mention(no, start, end, sentence[start:end], None, kind, level or kind, None, "named"))
+        doc.take(no, start, end)
     return out
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import operator
+
 import polars as pl
 
 from transforms.place_index import PlaceIndex, resolve_document
@@ -46,10 +49,15 @@ def find_places(sentences: pl.LazyFrame, dates: pl.LazyFrame, vocab: Vocabulary)
 
     def mentions_of(frame: pl.DataFrame) -> pl.DataFrame:
         rows: dict[str, list] = {name: [] for name in MENTION_SCHEMA}
-        for (doc_id,), doc in frame.sort("sentence_no").group_by("doc_id", maintain_order=True):
-            titles = set(doc.filter(pl.col("line_kind") == "title")["sentence_no"].to_list())
-            published = doc["published_at"][0]
-            pairs = list(zip(doc["sentence_no"].to_list(), doc["sentence"].to_list(), strict=True))
+        # Plain Python rows grouped in order: a polars frame per document cost a third of the pass.
+        ordered = frame.sort("doc_id", "sentence_no").select(
+            "doc_id", "sentence_no", "sentence", "line_kind", "published_at"
+        )
+        for doc_id, group in itertools.groupby(ordered.iter_rows(), key=operator.itemgetter(0)):
+            doc = list(group)
+            titles = {row[1] for row in doc if row[3] == "title"}
+            published = doc[0][4]
+            pairs = [(row[1], row[2]) for row in doc]
             for m in resolve_document(index, pairs, published):
                 values = (
                     doc_id, m.sentence_no, m.start, m.end, m.place, m.place_id, m.kind, m.level, m.province_id,

@@ -17,7 +17,7 @@ pytestmark = [
     ),
 ]
 # Measured at this commit (README "Accuracy"); the target is at most 1 per 20 articles.
-MAX_FALSE_FLAGS = {"dev": 2}
+MAX_FALSE_FLAGS = {"dev": 2, "dev2": 1}
 
 
 def _build(landing: Path, root: Path) -> Path:
@@ -43,3 +43,14 @@ def test_every_planted_error_is_caught_with_its_rule_and_suggestion(dev_flags: a
 def test_false_flags_on_clean_articles_stay_few(dev_flags: accuracy.FlagReport) -> None:
     notes = [(r["doc"], r["surface"], r["quality_note"]) for r in dev_flags.false_flags]
     assert len(notes) <= MAX_FALSE_FLAGS["dev"], notes
+
+
+@pytest.fixture(scope="module")
+def dev2_flags(prefect_api, tmp_path_factory) -> accuracy.FlagReport:
+    return accuracy.score_flags("dev2", CORPUS, tmp_path_factory.mktemp("dev2-flags"), build=_build)
+
+
+def test_district_and_commune_stories_raise_few_false_flags(dev2_flags: accuracy.FlagReport) -> None:
+    # d41-d55: mostly figures of districts, communes, wards and islands, which a province's ranges must not judge.
+    notes = [f"{f['doc']} {f['surface']}: {f['quality_note']}" for f in dev2_flags.false_flags]
+    assert len(notes) <= MAX_FALSE_FLAGS["dev2"], notes
