@@ -11,6 +11,7 @@ ids the rows here point at.
 from __future__ import annotations
 
 import csv
+import json
 import re
 import sqlite3
 import sys
@@ -32,6 +33,7 @@ COLUMNS = (
     "valid_from",
     "valid_to",
     "area_km2",
+    "merged_into_place_id",
     "source",
 )
 # Districts and communes of the 63 provinces ended, and the 34 provinces' communes began, on this day.
@@ -82,7 +84,7 @@ def _province_id(ids: dict[str, str], short_name: str) -> str:
 
 
 def admin_units(database: Path, reference_dir: Path = REFERENCE_DIR) -> list[dict[str, str]]:
-    """One row per district and commune of both hierarchies, with parent and validity."""
+    """One row per district and commune of both hierarchies, with parent, validity and the 2025 unit it became."""
     legacy_ids = _province_ids(reference_dir / "provinces.csv")
     ids_2025 = _province_ids(reference_dir / "provinces_2025.csv") | {"hue": "thua_thien_hue"}
     source = f"vietnamadminunits {metadata.version('vietnamadminunits')} (GSO unit codes)"
@@ -93,6 +95,14 @@ def admin_units(database: Path, reference_dir: Path = REFERENCE_DIR) -> list[dic
             "select distinct provinceShort, districtShort, districtType, districtCode from admin_units_legacy"
         ).fetchall()
         district_ids: dict[str, str] = {}
+        # The package's keys ("tinhquangngai", "huyenlyson", "xaanvinh") name units in its conversion table.
+        keys = {
+            f"{p}_{d}_{w or ''}": (code, w_code)
+            for p, d, w, code, w_code in con.execute(
+                "select distinct provinceKey, districtKey, wardKey, districtCode, wardCode from admin_units_legacy"
+            ).fetchall()
+        }
+        keys_2025 = dict(con.execute("select provinceKey || '_' || wardKey, wardCode from admin_units").fetchall())
         for province, name, kind_vi, code in sorted(districts, key=lambda r: r[3]):
             kind, word = _DISTRICT_TYPES[kind_vi]
             name = _short(name)
@@ -121,15 +131,19 @@ def admin_units(database: Path, reference_dir: Path = REFERENCE_DIR) -> list[dic
             rows.append(_row(place_id, name, kind, "commune", parent, parent, code, REORGANISED_ON, "", area))
     finally:
         con.close()
+    _link_successors(rows, keys, keys_2025, database.parent / "converter_2025.json")
     counts = Counter(r["place_id"] for r in rows)
     for row in rows:
         row["source"] = source
         # Two names that differ only in their tones ("Phú Thành", "Phú Thạnh") fold to one id.
         if counts[row["place_id"]] > 1:
             row["place_id"] = f"{row['place_id']}.{row['gso_code']}"
-    # Communes are listed under their district, so a district id must not change after that.
     if len({r["place_id"] for r in rows}) != len(rows):
         raise ValueError("place ids are not unique")
+    final = {(r["gso_code"], r["level"], bool(r["valid_from"])): r["place_id"] for r in rows}
+    for row in rows:
+        if row["merged_into_place_id"]:
+            row["merged_into_place_id"] = final[(row["merged_into_place_id"], "commune", True)]
     return rows
 
 
@@ -140,6 +154,28 @@ _NUMBERED = re.compile(r"^(?:Phường|Quận|Xã|Thị trấn|Huyện)\s+(\d+)$
 def _short(name_vi: str) -> str:
     numbered = _NUMBERED.match(name_vi)
     return numbered.group(1) if numbered else name_vi
+
+
+def _link_successors(
+    rows: list[dict[str, str]], keys: dict[str, tuple[str, str]], keys_2025: dict[str, str], converter: Path
+) -> None:
+    """Each unit of 2024 taken whole into one commune of 2025 points at it (by GSO code until ids are final).
+
+    The package's conversion table lists, per 2025 commune, the old communes (and island districts) it took
+    whole; an old commune split between several new ones (471 of them) has no single successor and stays null.
+    """
+    table = json.loads(converter.read_text(encoding="utf-8"))
+    by_code = {(r["gso_code"], r["level"]): r for r in rows if not r["valid_from"]}
+    for province_key, wards in table["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
+        for ward_key, old_keys in wards.items():
+            new_code = keys_2025.get(f"{province_key}_{ward_key}")
+            for old_key in old_keys:
+                if new_code is None or old_key not in keys:
+                    continue
+                district_code, ward_code = keys[old_key]
+                old = by_code.get((ward_code, "commune")) if ward_code else by_code.get((district_code, "district"))
+                if old is not None:
+                    old["merged_into_place_id"] = new_code
 
 
 def _row(
@@ -166,6 +202,7 @@ def _row(
         "valid_from": valid_from,
         "valid_to": valid_to,
         "area_km2": "" if area is None else f"{area:g}",
+        "merged_into_place_id": "",
         "source": "",
     }
 

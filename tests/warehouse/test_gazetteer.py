@@ -61,3 +61,21 @@ def test_english_names_are_ascii() -> None:
 def test_numbered_units_are_named_by_their_number(units: list[dict[str, str]]) -> None:
     ward = next(r for r in units if r["place_id"] == "long_an.tan_an_city.ward_5")
     assert (ward["name"], ward["kind"], ward["parent_place_id"]) == ("5", "ward", "long_an.tan_an_city")
+
+
+@pytest.mark.parametrize(
+    ("place_id", "merged_into"),
+    [
+        # An island district became a special zone of the province.
+        ("quang_ngai.ly_son_district", "quang_ngai.ly_son_special_zone.2025"),
+        # Con Dao went with Ba Ria - Vung Tau into Ho Chi Minh City.
+        ("ba_ria_vung_tau.con_dao_district", "ho_chi_minh_city.con_dao_special_zone.2025"),
+        # A ward of 2024 taken whole into a 2025 ward.
+        ("hanoi.ba_dinh_district.truc_bach_ward", "hanoi.ba_dinh_ward.2025"),
+    ],
+)
+def test_units_of_2024_point_at_the_2025_unit_that_took_them(
+    units: list[dict[str, str]], place_id: str, merged_into: str
+) -> None:
+    row = next(r for r in units if r["place_id"] == place_id)
+    assert row["merged_into_place_id"] == merged_into

@@ -47,7 +47,7 @@ unit_rows as (
         case when nullif(area_km2, '') is not null then 2025 end as area_year,
         cast(null as bigint) as population,
         cast(null as integer) as population_year,
-        null as merged_into_place_id,
+        nullif(merged_into_place_id, '') as merged_into_place_id,
         gso_code,
         cast(nullif(valid_from, '') as date) as valid_from,
         cast(nullif(valid_to, '') as date) as valid_to,
