@@ -125,7 +125,12 @@ def _fold_table() -> dict[int, str]:
         base = unicodedata.normalize("NFKD", chr(cp))[0]
         if base.isascii() and base.isalpha():
             table[cp] = base.lower()
-    table.update({ord("đ"): "d", ord("Đ"): "d", ord("-"): " ", ord("–"): " ", ord("\u00a0"): " "})
+    table.update({ord("đ"): "d", ord("Đ"): "d"})
+    # Every other character that is no letter or digit is a space: names are matched as whole words.
+    # An underscore stays: "of_Kien_Giang_Province" is an image's file name, not a place named in the text.
+    for cp in [*range(0x80), 0xA0, *range(0x2000, 0x2070)]:
+        if not chr(cp).isalnum() and chr(cp) != "_":
+            table[cp] = " "
     return table
 
 
@@ -133,7 +138,7 @@ _FOLD = _fold_table()
 
 
 def fold(text: str) -> str:
-    """Lower-case ASCII letters for Vietnamese ones, hyphens as spaces, one character for each: offsets hold."""
+    """Lower-case ASCII letters for Vietnamese ones, punctuation as spaces, one character for each: offsets hold."""
     return text.translate(_FOLD)
 
 
@@ -215,8 +220,9 @@ class PlaceIndex:
         for word in LEVEL_WORDS:
             keywords.setdefault(fold(word), []).append(("level", word))
         automaton = ahocorasick.Automaton()
+        # Keys between spaces, scanned in a text between spaces: only whole words match ("con" is not in "construct").
         for key in entries.keys() | keywords.keys():
-            automaton.add_word(key, (key, tuple(entries.get(key, ())), tuple(keywords.get(key, ()))))
+            automaton.add_word(f" {key} ", (key, tuple(entries.get(key, ())), tuple(keywords.get(key, ()))))
         automaton.make_automaton()
         return cls(automaton, successors, by_id)
 
@@ -226,13 +232,12 @@ class PlaceIndex:
 
     def scan(self, sentence: str) -> tuple[list[tuple[int, int, tuple[Unit, ...]]], list[tuple[int, int, str, str]]]:
         """Place names (as `hits`) and the site and level words (`start, stop, "site"|"level", kind or word`)."""
-        folded = fold(sentence)
+        padded = f" {fold(sentence)} "
         found = []
         words = []
-        for end, (key, candidates, keywords) in self.automaton.iter(folded):
-            start, stop = end - len(key) + 1, end + 1
-            if (start > 0 and folded[start - 1].isalnum()) or (stop < len(folded) and folded[stop].isalnum()):
-                continue
+        for end, (key, candidates, keywords) in self.automaton.iter(padded):
+            # The key's own spaces are its first and last characters; offsets drop the text's leading space.
+            start, stop = end - len(key) - 1, end - 1
             for role, what in keywords:
                 if _written_as_keyword(sentence[start:stop], role, what):
                     words.append((start, stop, role, what))

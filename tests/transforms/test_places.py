@@ -155,6 +155,10 @@ def _mentions(sentences_of, mentions_of, text: str) -> pl.DataFrame:
         # The country and a region are places too.
         ("Growth nationwide slowed.", [("nationwide", "Vietnam", None, "country", "country")]),
         ("The Mekong Delta grew.", [("Mekong Delta", "Mekong Delta", None, "region", "region")]),
+        # A name inside an image's file name is no mention of the place.
+        ("Photo The_development_of_Kien_Giang_Province_2020.jpg shows it.", []),
+        # A name inside a longer word is none either.
+        ("The construction of roads.", []),
         # A lower-case word is no name: "long an" is not Long An.
         ("The meeting was long and busy.", []),
         # No place.
