@@ -102,10 +102,20 @@ _NAME_BEFORE = re.compile(rf"(?:{_CAPITALISED}(?:\s+-\s+|\s+|-)){{1,6}}$")
 # How far before its kind word a site's or a local place's name may start.
 NAME_CHARS = 120
 # The country: a figure "nationwide" or "of the whole country" is not the article's province's.
-COUNTRY = re.compile(
-    r"\b(?:(?:Vietnam|Viet Nam)(?='s|’s)|(?<=in |of )(?:Vietnam|Viet Nam)\b(?!\s+[A-Z])|nationwide"
-    r"|(?:the )?(?:whole|entire) country|national average|[Nn]ationally)\b"
+# "Vietnam" alone is the country only as "Vietnam's" or "in/of Vietnam" not followed by a name ("Vietnam News").
+COUNTRY_WORDS = (
+    "vietnam",
+    "viet nam",
+    "nationwide",
+    "whole country",
+    "entire country",
+    "national average",
+    "nationally",
 )
+_COUNTRY_NAMES = frozenset({"vietnam", "viet nam"})
+_COUNTRY_NAME_AFTER = re.compile(r"['’]s\b")
+_COUNTRY_NAME_BEFORE = re.compile(r"\b(?:in|of)\s$")
+_NAME_AFTER = re.compile(r"\s+[A-Z]")
 # Every word that says a unit's level, after a name ("Ben Da hamlet") or a determiner ("the district").
 LEVEL_WORDS = (
     "island district", "special zone", "district", "commune", "ward", "town", "city", "province", "islands", "island",
@@ -135,6 +145,11 @@ def _fold_table() -> dict[int, str]:
 
 
 _FOLD = _fold_table()
+
+
+def fold_expr(column: str) -> pl.Expr:
+    """`fold` as a polars expression: one Aho-Corasick pass of single characters, in Rust."""
+    return pl.col(column).str.replace_many([chr(cp) for cp in _FOLD], list(_FOLD.values()))
 
 
 def fold(text: str) -> str:
@@ -219,6 +234,8 @@ class PlaceIndex:
             keywords.setdefault(fold(word), []).append(("site", kind))
         for word in LEVEL_WORDS:
             keywords.setdefault(fold(word), []).append(("level", word))
+        for word in COUNTRY_WORDS:
+            keywords.setdefault(fold(word), []).append(("country", word))
         automaton = ahocorasick.Automaton()
         # Keys between spaces, scanned in a text between spaces: only whole words match ("con" is not in "construct").
         for key in entries.keys() | keywords.keys():
@@ -230,9 +247,14 @@ class PlaceIndex:
         """Non-overlapping, capitalised, whole-word spellings in a text, longest first."""
         return self.scan(sentence)[0]
 
-    def scan(self, sentence: str) -> tuple[list[tuple[int, int, tuple[Unit, ...]]], list[tuple[int, int, str, str]]]:
-        """Place names (as `hits`) and the site and level words (`start, stop, "site"|"level", kind or word`)."""
-        padded = f" {fold(sentence)} "
+    def scan(
+        self, sentence: str, folded: str | None = None
+    ) -> tuple[list[tuple[int, int, tuple[Unit, ...]]], list[tuple[int, int, str, str]]]:
+        """Place names (as `hits`) and the site, level and country words (`start, stop, role, kind or word`).
+
+        `folded` is `fold(sentence)` where the caller has it (polars folds a batch's sentences at once).
+        """
+        padded = f" {fold(sentence) if folded is None else folded} "
         found = []
         words = []
         for end, (key, candidates, keywords) in self.automaton.iter(padded):
@@ -271,6 +293,8 @@ def _written_as_keyword(written: str, role: str, what: str) -> bool:
     """Whether a keyword is written in its case: level words lower case, park names capitalised, "IP" upper case."""
     if role == "level":
         return written.islower()
+    if role == "country":
+        return True
     if what == "industrial_park":
         return written.isupper() if len(written) == 2 else written[0].isupper()
     return True
@@ -316,7 +340,10 @@ def _choose(candidates: list[Unit], era: str | None) -> Unit | None:
 
 
 def resolve_document(
-    index: PlaceIndex, sentences: list[tuple[int, str]], published: date | datetime | None
+    index: PlaceIndex,
+    sentences: list[tuple[int, str]],
+    published: date | datetime | None,
+    folded: list[str] | None = None,
 ) -> list[Mention]:
     """Place mentions of one document: gazetteer units resolved by the article's provinces and districts.
 
@@ -324,9 +351,9 @@ def resolve_document(
     placed in its sentence (a name never spans two).
     """
     era = _era_of(published)
-    doc = _Document(sentences)
+    doc = _Document(sentences, folded)
     # A place inside a park's or a road's name is part of that name ("Bien Hoa - Vung Tau expressway").
-    places, words = index.scan(doc.text)
+    places, words = index.scan(doc.text, doc.folded)
     raw = _named_sites(doc, [w for w in words if w[2] == "site"])
     for start, stop, candidates in places:
         k, offset = doc.locate(start)
@@ -361,7 +388,7 @@ def resolve_document(
             continue
         raw.append(Mention(sentence_no, start, end, sentence[start:end], None, "", "", None, "named", word, fitting))
         doc.take(sentence_no, start, end)
-    raw += _local_mentions(doc, [w for w in words if w[2] == "level"])
+    raw += _local_mentions(doc, words)
     raw.sort(key=lambda m: (m.sentence_no, m.start))
     _mark_locatives(raw, dict(sentences))
     _resolve(index, raw, era)
@@ -371,7 +398,7 @@ def resolve_document(
 class _Document:
     """A document's sentences joined by newlines, and which spans of each are already a mention."""
 
-    def __init__(self, sentences: list[tuple[int, str]]) -> None:
+    def __init__(self, sentences: list[tuple[int, str]], folded: list[str] | None = None) -> None:
         self.numbers = [no for no, _ in sentences]
         self.parts = [text for _, text in sentences]
         self.starts: list[int] = []
@@ -380,7 +407,7 @@ class _Document:
             self.starts.append(position)
             position += len(part) + 1
         self.text = "\n".join(self.parts)
-        self.lowered = self.text.lower()
+        self.folded = None if folded is None else " ".join(folded)
         self.taken: dict[int, list[tuple[int, int]]] = {}
 
     def locate(self, position: int) -> tuple[int, int]:
@@ -503,22 +530,26 @@ def _named_sites(doc: _Document, words: list[tuple[int, int, str, str]]) -> list
     return out
 
 
-_COUNTRY_HINTS = ("viet", "nation", "country")
-
-
 def _local_mentions(doc: _Document, words: list[tuple[int, int, str, str]]) -> list[Mention]:
     out = []
     # Cheap tests first: most documents name no country, and level words are rarer than sentences.
-    countries = COUNTRY.finditer(doc.text) if any(w in doc.lowered for w in _COUNTRY_HINTS) else ()
-    for match in countries:
-        k, offset = doc.locate(match.start())
-        no, start, end = doc.numbers[k], match.start() - offset, match.end() - offset
+    for word_start, word_end, _, word in (w for w in words if w[2] == "country"):
+        if word in _COUNTRY_NAMES and not (
+            _COUNTRY_NAME_AFTER.match(doc.text, word_end)
+            or (
+                _COUNTRY_NAME_BEFORE.search(doc.text, max(0, word_start - 3), word_start)
+                and not _NAME_AFTER.match(doc.text, word_end)
+            )
+        ):
+            continue
+        k, offset = doc.locate(word_start)
+        no, start, end = doc.numbers[k], word_start - offset, word_end - offset
         if doc.free(no, start, end):
             out.append(Mention(no, start, end, "Vietnam", None, "country", "country", None, "named"))
             doc.take(no, start, end)
     # One scan for level words serves both the local names before them ("Ben Da hamlet") and the references
     # they end ("the district").
-    for word_start, word_end, _, word in words:
+    for word_start, word_end, _, word in (w for w in words if w[2] == "level"):
         k, offset = doc.locate(word_start)
         no, sentence = doc.numbers[k], doc.parts[k]
         start, end = word_start - offset, word_end - offset

@@ -7,7 +7,7 @@ import operator
 
 import polars as pl
 
-from transforms.place_index import PlaceIndex, resolve_document
+from transforms.place_index import PlaceIndex, fold_expr, resolve_document
 from transforms.spans import alternation
 from transforms.vocabulary import Vocabulary
 
@@ -51,14 +51,14 @@ def find_places(sentences: pl.LazyFrame, dates: pl.LazyFrame, vocab: Vocabulary)
         rows: dict[str, list] = {name: [] for name in MENTION_SCHEMA}
         # Plain Python rows grouped in order: a polars frame per document cost a third of the pass.
         ordered = frame.sort("doc_id", "sentence_no").select(
-            "doc_id", "sentence_no", "sentence", "line_kind", "published_at"
+            "doc_id", "sentence_no", "sentence", "line_kind", "published_at", fold_expr("sentence").alias("_folded")
         )
         for doc_id, group in itertools.groupby(ordered.iter_rows(), key=operator.itemgetter(0)):
             doc = list(group)
             titles = {row[1] for row in doc if row[3] == "title"}
             published = doc[0][4]
             pairs = [(row[1], row[2]) for row in doc]
-            for m in resolve_document(index, pairs, published):
+            for m in resolve_document(index, pairs, published, [row[5] for row in doc]):
                 values = (
                     doc_id, m.sentence_no, m.start, m.end, m.place, m.place_id, m.kind, m.level, m.province_id,
                     m.source, m.sentence_no in titles, m.locative,
