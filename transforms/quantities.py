@@ -37,6 +37,48 @@ _NUMBER_WORD_HINT = (
     r"|(?:twen|thir|for|fif|six|seven|eigh|nine)ty(?:-\w+)?|hundreds?|thousands?)(?-u:\b)"
 )
 _TOKEN = re.compile(r"\w+|[^\w\s]")
+# text2num's tokens cost: only sentences with a number word it reads go through it.
+_TEXT2NUM_HINT = re.compile(_NUMBER_WORD_HINT.replace("(?-u:\\b)", r"\b"))
+# Amounts in words text2num leaves alone. "Dozens of" is at least two dozen, "millions of" two million.
+_VAGUE = {"dozens": 24.0, "hundreds": 200.0, "thousands": 2e3, "millions": 2e6, "billions": 2e9}
+# A fraction of something is a share of it, in percent to two decimals as the portals write shares.
+_FRACTIONS = {"half": 50.0, "third": 33.33, "quarter": 25.0, "thirds": 66.67, "quarters": 75.0}
+_NOT_FRACTION_BEFORE = {
+    "the", "first", "second", "last", "final", "latter", "former", "a", "and", "remaining", "other", "next", "past",
+    "this", "that", "its", "their", "his", "her", "our",
+}  # fmt: skip
+_PERIODS = {"term", "year", "month", "season", "race", "game", "match", "century", "decade", "week", "day", "period"}
+# "A" or "one" is a number only before a scale word or a unit ("a million", "one percent", "a mile").
+_ARTICLE_SCALES = ("thousand", "million", "billion", "trillion")
+# Unit words that follow an article without measuring anything ("a people", "a times").
+_NOT_ARTICLE_UNITS = {"times", "people", "persons", "sterling", "knot", "knots"}
+# Words that make "one" a pronoun or a phrase, not a count ("the one", "one of", "at one point").
+_NOT_ONE_BEFORE = {
+    "the",
+    "no",
+    "any",
+    "every",
+    "each",
+    "this",
+    "that",
+    "which",
+    "at",
+    "as",
+    "number",
+    "only",
+    "another",
+    "such",
+}
+_NOT_ONE_NOUN = {
+    "of", "another", "the", "a", "an", "or", "and", "more", "such", "in", "by", "to", "for", "with", "from", "after",
+    "who", "that", "which", "is", "was", "are", "were", "has", "had", "hand", "way", "time", "point", "side", "thing",
+    "day", "year", "month", "week", "hour", "minute", "second", "night", "morning", "stop", "door", "out", "off",
+}  # fmt: skip
+# "One city, two county towns": "one" counts a singular noun only as an item of a list of counts.
+_OTHER_COUNT = re.compile(
+    r"(?:\d|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b)[\d,.]*\s+(?:[\w()-]+\s+){0,4}[a-z-]+s\b",
+    re.I,
+)
 # Scale suffixes of one letter, which may also be a unit or part of a name ("700m", "HD 21749b").
 _LETTER_SCALES = ("k", "K", "m", "M", "b", "B")
 # A currency after a scaled amount ("5m USD"): the "m" is a million, not metres.
@@ -102,7 +144,8 @@ def quantity_pattern(vocab: Vocabulary) -> str:
         rf"|(?-u:\b)(?P<num_b>{NUMBER}))"
         rf"(?:\s*[-–]\s*(?P<num_hi>{NUMBER}))?"
         rf"(?:\s*(?P<scale>{vocab.regex('scale_words', 'word')})(?-u:\b)\.?)?"
-        rf"(?:\s*(?P<unit>{_unit_regex(after)})|\s+(?P<noun>(?:{word}\s+){{0,3}}{word}s)(?-u:\b))?"
+        # "A 40-yard line", "a 6-inch screen": a hyphen joins a unit used as an adjective.
+        rf"(?:(?:\s*|-)(?P<unit>{_unit_regex(after)})|\s+(?P<noun>(?:{word}\s+){{0,3}}{word}s)(?-u:\b))?"
         rf"(?P<per>(?:\s*(?:/|per\s)\s*{vocab.regex('per_words', 'word')}(?-u:\b))*)"
     )
 
@@ -161,14 +204,87 @@ class _Token:
         return False
 
 
-def mask_number_words(sentence: str) -> dict:
+def _article_measures(vocab: Vocabulary) -> str:
+    """Alternation of the words an article before makes a number of: scale words and word units."""
+    units = vocab.table("units").filter(pl.col("position").is_in(["after", "both"]))["surface"].to_list()
+    words = [u for u in units if re.fullmatch(r"[a-z][a-z -]{2,}", u) and u not in _NOT_ARTICLE_UNITS]
+    return "|".join(re.escape(w) for w in sorted({*words, *_ARTICLE_SCALES}, key=len, reverse=True))
+
+
+def word_amount_hint(vocab: Vocabulary) -> str:
+    """A cheap filter for sentences that may hold an amount in words, text2num's or `word_amount_pattern`'s."""
+    return (
+        _NUMBER_WORD_HINT + r"|(?i)(?-u:\b)(?:one|half|thirds?|quarters?|dozens?|millions|billions)(?-u:\b)"
+        rf"|(?i)(?-u:\b)an?\s+(?:dozen|hundred|{_article_measures(vocab)})(?-u:\b)"
+    )
+
+
+def word_amount_pattern(vocab: Vocabulary) -> re.Pattern[str]:
+    """The regex of amounts in words text2num does not read: vague plurals, fractions, "a" or "one" as a number."""
+    measured = _article_measures(vocab)
+    return re.compile(
+        rf"\b(?P<vague>{'|'.join(_VAGUE)})\s+of(?=\s+[a-z£$€])"
+        r"|\b(?P<frac>(?:(?:a|one)\s+(?P<part>third|quarter)|half|(?:two|three)[- ](?P<parts>thirds|quarters))\s+of)\b"
+        rf"|\b(?P<half>half\s+an?)(?=\s+(?:{'|'.join(_ARTICLE_SCALES)})\b)"
+        # "One hundred and five" is text2num's.
+        r"|\b(?P<dozen>an?\s+(?:dozen|hundred)|one\s+dozen)\b"
+        rf"|\b(?P<one>an?|one)(?=\s+(?P<measure>{measured})\b)"
+        r"|\b(?P<counted>one)\s+(?P<noun>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)"
+        r"(?=\s*(?:[,;:.]|$)|\s+(?:and|with|spanning|covering|was|were|is|has|had|in|at|on)\b)",
+        re.I,
+    )
+
+
+def _word_amounts(sentence: str, amounts: re.Pattern[str]) -> list[dict]:
+    """Spans of the amounts in words `amounts` finds, each with its value and, where it says them, unit and noun."""
+    spans = []
+    for m in amounts.finditer(sentence):
+        before = sentence[: m.start()]
+        previous = (before.split() or [""])[-1].lower()
+        span = {"start": m.start(), "end": m.end(), "value": 1.0, "unit": None, "noun": None, "qualifier": None}
+        if m["vague"]:
+            span |= {"value": _VAGUE[m["vague"].lower()], "qualifier": "at_least"}
+        elif m["frac"]:
+            # "The second half of the race", "the remaining half of the term" are parts of a period, not shares.
+            after = sentence[m.end() : m.end() + 40].lower().split()[:3]
+            if previous in _NOT_FRACTION_BEFORE or any(w.strip(",.;") in _PERIODS for w in after):
+                continue
+            part = (m["part"] or m["parts"] or "half").lower()
+            span |= {"value": _FRACTIONS[part], "unit": "percent", "qualifier": "about" if "third" in part else None}
+        elif m["half"]:
+            span["value"] = 0.5
+        elif m["dozen"]:
+            span["value"] = 12.0 if m["dozen"].lower().endswith("dozen") else 100.0
+        elif m["one"]:
+            # "$82.60 a barrel", "2,129 ringgit a ton": the article after an amount is a rate's denominator.
+            if re.search(r"(?:\d[\d.,]*\s*(?:[^\s\d]+\s+)?|\bper\s+)$", before) or previous in _NOT_ONE_BEFORE:
+                continue
+            # "One million", "one thousand two hundred": text2num reads the whole number.
+            if m["one"].lower() == "one" and m["measure"].lower() in _ARTICLE_SCALES:
+                continue
+        else:
+            words = m["noun"].lower().split()
+            capital = m["counted"] != "one" and m.start() > 0
+            if capital or previous in _NOT_ONE_BEFORE or any(w in _NOT_ONE_NOUN for w in words):
+                continue
+            if not _OTHER_COUNT.search(sentence[: m.start()] + " " + sentence[m.end() :]):
+                continue
+            span |= {"end": m.start() + len(m["counted"]), "noun": m["noun"], "noun_end": m.end()}
+        spans.append(span)
+    return spans
+
+
+def mask_number_words(sentence: str, amounts: re.Pattern[str] | None = None) -> dict:
     """The sentence with each number written in words replaced by as many 9s, and those words' spans and values.
 
-    text2num finds the numbers ("Twenty-six", "one hundred and five"); a mask of the same length lets the
-    digit pattern read the unit or counted noun after them with the offsets of the original text.
+    text2num finds the numbers ("Twenty-six", "one hundred and five"), `amounts` the rest ("dozens of",
+    "a third of", "a million"); a mask of the same length lets the digit pattern read the unit or counted noun
+    after them with the offsets of the original text.
     """
-    tokens = [_Token(m) for m in _TOKEN.finditer(sentence)]
-    masked, spans = sentence, []
+    masked, spans = sentence, _word_amounts(sentence, amounts) if amounts is not None else []
+    for span in spans:
+        masked = masked[: span["start"]] + "9" * (span["end"] - span["start"]) + masked[span["end"] :]
+    tokens = [_Token(m) for m in _TOKEN.finditer(sentence)] if _TEXT2NUM_HINT.search(sentence) else []
     # "two communes" counts; "one" is left out ("one of the", "one-stop").
     for found in find_numbers(tokens, "en", threshold=2):
         start, end = tokens[found.start].start, tokens[found.end - 1].end
@@ -177,25 +293,49 @@ def mask_number_words(sentence: str) -> dict:
         after_digit = found.start > 0 and tokens[found.start - 1].text()[-1:].isdigit()
         if found.is_ordinal or after_digit or any(c.isdigit() for c in words) or words.lower() in _SCALE_ONLY:
             continue
+        if any(s["start"] < end and start < s.get("noun_end", s["end"]) for s in spans):
+            continue
         masked = masked[:start] + "9" * (end - start) + masked[end:]
-        spans.append({"start": start, "end": end, "value": float(found.value)})
+        spans.append(
+            {"start": start, "end": end, "value": float(found.value), "unit": None, "noun": None, "qualifier": None}
+        )
+    for span in spans:
+        span.setdefault("noun_end", None)
     return {"masked": masked, "spans": spans}
 
 
-_WORD_SPANS_TYPE = pl.List(pl.Struct({"start": pl.Int64, "end": pl.Int64, "value": pl.Float64}))
+_WORD_SPANS_TYPE = pl.List(
+    pl.Struct(
+        {
+            "start": pl.Int64,
+            "end": pl.Int64,
+            "value": pl.Float64,
+            "unit": pl.String,
+            "noun": pl.String,
+            "qualifier": pl.String,
+            "noun_end": pl.Int64,
+        }
+    )
+)
 _MASK_TYPE = pl.Struct({"masked": pl.String, "spans": _WORD_SPANS_TYPE})
 
 
-def _numbers_in_words(sentences: pl.LazyFrame) -> pl.LazyFrame:
+def _numbers_in_words(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     """Sentences with a digit or a number in words: `sentence` masked, `_original` as written, `_word_spans`."""
+    amounts = vocab.built("word_amount_pattern", lambda: word_amount_pattern(vocab))
+    hint = vocab.built("word_amount_hint", lambda: word_amount_hint(vocab))
     flagged = sentences.with_columns(
-        _hinted=pl.col("sentence").str.contains(_NUMBER_WORD_HINT),
+        _hinted=pl.col("sentence").str.contains(hint),
         _digits=pl.col("sentence").str.contains(r"[0-9]"),
     ).cache()
     # Only the few sentences the hint picks go through Python: a when/then would call it on every row.
     with_words = (
         flagged.filter("_hinted")
-        .with_columns(_mask=pl.col("sentence").map_elements(mask_number_words, return_dtype=_MASK_TYPE))
+        .with_columns(
+            _mask=pl.col("sentence").map_elements(
+                lambda text: mask_number_words(text, amounts), return_dtype=_MASK_TYPE
+            )
+        )
         .with_columns(
             _original=pl.col("sentence"),
             sentence=pl.col("_mask").struct.field("masked"),
@@ -216,7 +356,16 @@ def _word_values(numbered: pl.LazyFrame) -> pl.LazyFrame:
         .select("doc_id", "sentence_no", "_word_spans")
         .explode("_word_spans")
         .unnest("_word_spans")
-        .select("doc_id", "sentence_no", pl.col("start").alias("_num_start"), pl.col("value").alias("_word_value"))
+        .select(
+            "doc_id",
+            "sentence_no",
+            pl.col("start").alias("_num_start"),
+            pl.col("value").alias("_word_value"),
+            pl.col("unit").alias("_word_unit"),
+            pl.col("noun").alias("_word_noun"),
+            pl.col("noun_end").alias("_noun_end"),
+            pl.col("qualifier").alias("_word_qualifier"),
+        )
     )
 
 
@@ -336,7 +485,7 @@ def _signs(parsed: pl.LazyFrame) -> pl.LazyFrame:
 def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     """Raw numeric mentions with parsed parts; bare numbers (years, dates, codes) are dropped."""
     pattern = vocab.built("quantity_pattern", lambda: quantity_pattern(vocab))
-    numbered = _numbers_in_words(sentences.select("doc_id", "sentence_no", "char_start", "sentence")).cache()
+    numbered = _numbers_in_words(sentences.select("doc_id", "sentence_no", "char_start", "sentence"), vocab).cache()
     parts = find_parts(numbered, "sentence", pattern, match_col="surface").join(
         decimal_habits(numbered.select("doc_id", pl.col("_original").alias("sentence"))), on="doc_id", how="left"
     )
@@ -423,10 +572,14 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         )
         .pipe(_merge_ranges)
         .pipe(_signs)
+        .with_columns(_num_start=pl.col("match_start") + pl.col("surface").str.find(pl.col("_num"), literal=True))
+        .join(_word_values(numbered), on=["doc_id", "sentence_no", "_num_start"], how="left")
     )
     has_stopword = pl.col("noun").str.to_lowercase().str.contains(rf"(?:^|\s)(?:{_STOPWORDS})(?:\s|$)")
-    is_counted = (
+    is_counted = pl.col("_noun_end").is_not_null() | (
         pl.col("noun").is_not_null()
+        # "Hundreds of models": a vague count is no figure the portals' gold keeps; "hundreds of pounds" is.
+        & (pl.col("_word_qualifier").fill_null("") != "at_least")
         & (pl.col("_noun_kind").fill_null("") != "duration")
         & ~has_stopword
         & ~pl.col("_is_year")
@@ -442,22 +595,22 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     is_measured = pl.col("_unit").is_not_null() & ~(pl.col("_is_year") & (pl.col("_unit_dim") == "persons"))
     # "5m USD" is five million dollars, not five metres: the amount has no unit the pattern knows.
     million_m = (pl.col("_unit") == "m") & ~pl.col("_metre") & currency_after
-    is_measured = is_measured & ~million_m
+    is_measured = (is_measured & ~million_m) | pl.col("_word_unit").is_not_null()
     # "at 4 p.m." is a time, not four pence.
     clock = (pl.col("unit") == "p") & pl.col("sentence").str.slice(pl.col("match_end"), 2).str.contains(r"^\.m")
     kept = (
         parsed.filter((is_measured | is_counted) & ~pl.col("_in_name") & ~pl.col("_code") & ~clock)
         .with_columns(_ext=(pl.col("_metre") & pl.col("_squared").is_in(["²", "³"])).cast(pl.Int64))
+        # "One economic zone": a singular noun the pattern does not read is counted where "one" counts it.
         .with_columns(
-            _num_start=pl.col("match_start") + pl.col("surface").str.find(pl.col("_num"), literal=True),
-            # The mask has the length of the words it hides: the surface is cut from the text as written.
-            surface=pl.col("_original").str.slice(
-                pl.col("match_start"), pl.col("surface").str.len_chars() + pl.col("_ext")
-            ),
-            match_end=pl.col("match_end") + pl.col("_ext"),
+            match_end=pl.coalesce("_noun_end", pl.col("match_end") + pl.col("_ext")),
+            noun=pl.coalesce("_word_noun", "noun"),
         )
-        .join(_word_values(numbered), on=["doc_id", "sentence_no", "_num_start"], how="left")
-        .with_columns(_base=pl.coalesce("_word_value", "_base"))
+        .with_columns(
+            # The mask has the length of the words it hides: the surface is cut from the text as written.
+            surface=pl.col("_original").str.slice(pl.col("match_start"), pl.col("match_end") - pl.col("match_start")),
+            _base=pl.coalesce("_word_value", "_base"),
+        )
     )
     factor = pl.col("_factor").fill_null(1.0)
     return kept.select(
@@ -479,6 +632,7 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         .otherwise(pl.col("_hi") * factor)
         .alias("value_max"),
         pl.coalesce(
+            "_word_unit",
             "_unit",
             pl.when(pl.col("_noun_kind") == "person").then(pl.lit("persons")),
             pl.lit("count"),
@@ -493,6 +647,7 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         pl.coalesce(
             pl.when(pl.col("num_hi").is_not_null() | pl.col("_merged")).then(pl.lit("range")),
             "_qualifier",
+            "_word_qualifier",
             pl.when(pl.col("_prefix").str.contains(r"(?i)\bestimat")).then(pl.lit("estimated")),
             pl.lit("exact"),
         ).alias("qualifier"),

@@ -304,6 +304,32 @@ def test_metric_and_base(sentences_of, vocab, text: str, surface: str, metric: s
         ("In two years, one of them grew.", []),
         # A scale word after digits stays the digits' ("2.6 million"), not a number in words.
         ("It has 2.6 million people.", [("2.6 million people", 2.6e6, "persons")]),
+        # "A" before a scale word or a unit is one; "half a" is a half.
+        ("They won a million smackeroos.", [("a million smackeroos", 1e6, "count")]),
+        ("It had half a million people.", [("half a million people", 5e5, "persons")]),
+        ("Rates rose by a percentage point.", [("a percentage point", 1.0, "percentage_points")]),
+        # "One" before a unit, but not before a scale word text2num reads whole ("one million").
+        ("Growth was one percent.", [("one percent", 1.0, "percent")]),
+        # "A dozen" is twelve, "a hundred" a hundred.
+        ("It built a dozen schools.", [("a dozen schools", 12.0, "count")]),
+        # "One" counts a singular noun that is an item of a list of counts.
+        (
+            "Units include one city, two county towns, 14 districts.",
+            [("one city", 1.0, "count"), ("two county towns", 2.0, "count"), ("14 districts", 14.0, "count")],
+        ),
+        # A fraction of something is a share of it, a third rounded to two decimals.
+        ("It renewed one third of members.", [("one third of members", 33.33, "percent")]),
+        ("Half of the households are poor.", [("Half of the households", 50.0, "percent")]),
+        # A vague plural with a currency is its lower bound.
+        ("Bills remain hundreds of pounds higher.", [("hundreds of pounds", 200.0, "GBP")]),
+        # A vague count is not kept ("hundreds of models"); nor is an article before a plain noun.
+        ("It makes hundreds of models and a car.", []),
+        # "One" with no list of counts, and "one of", are not counts.
+        ("One man came; one of them left.", []),
+        # Half and third of a period are parts of it, not shares.
+        ("He ran the second half of the race in the third quarter.", []),
+        # The article after an amount is a rate's denominator, not one unit.
+        ("Oil was $82.60 a barrel.", [("$82.60", 82.6, "USD")]),
     ],
 )
 def test_numbers_in_words(sentences_of, vocab, assert_spans, text: str, expected: list[tuple]) -> None:
@@ -472,6 +498,8 @@ def test_signs(sentences_of, vocab, assert_spans, text: str, expected: list[tupl
         ("It was 35 °C in May.", [("35 °C", 35.0, "celsius")]),
         # Output in barrels a day.
         ("Output is 2 million bpd.", [("2 million bpd", 2e6, "barrel/day")]),
+        # A unit joined by a hyphen as an adjective.
+        ("From a 40-yard line, a 6-inch screen.", [("40-yard", 40.0, "yard"), ("6-inch", 6.0, "inch")]),
     ],
 )
 def test_units(sentences_of, vocab, assert_spans, text: str, expected: list[tuple]) -> None:
