@@ -26,7 +26,7 @@ CORPUS_CANDIDATES = (ROOT.parent / "shared" / "general-news", Path("/work/shared
 SETS = {"dev": [f"g{i:02d}" for i in range(1, 21)], "held": [f"g{i:02d}" for i in range(21, 41)]}
 GOLD_FILES = {"dev": "quantities_g01-g20.csv", "held": "quantities_g21-g40.csv"}
 # Our canonical unit names where the gold's spelling differs; the rest are spelled alike.
-GOLD_UNIT = {"tons": "tonne", "ha": "hectare", "m": "metre", "foot": "feet"}
+GOLD_UNIT = {"tons": "tonne", "ton": "tonne", "ha": "hectare", "m": "metre", "foot": "feet"}
 
 
 def corpus_dir() -> Path:

@@ -612,6 +612,18 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
             _base=pl.coalesce("_word_value", "_base"),
         )
     )
+    # "$82.60 a barrel", "2,129 ringgit ($625) a ton", "30 million euros (USD 35.5 million) a year": a price's
+    # denominator after "a", "an" or "per", past a conversion in brackets, also for the amount inside them.
+    rate_after = (
+        pl.col("_original")
+        .str.slice(pl.col("match_end"), CONTEXT_CHARS)
+        .str.extract(rf"(?i)^\)?\s*(?:\([^)]*\)\s*)?(?:an?|per)\s+({vocab.regex('per_words', 'word')})(?-u:\b)", 1)
+    )
+    kept = kept.with_columns(
+        per=pl.when((pl.col("_unit_dim") == "money") & (pl.col("per").fill_null("") == ""))
+        .then(pl.coalesce(rate_after, "per"))
+        .otherwise(pl.col("per"))
+    )
     factor = pl.col("_factor").fill_null(1.0)
     return kept.select(
         "doc_id",

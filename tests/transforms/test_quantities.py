@@ -506,3 +506,25 @@ def test_units(sentences_of, vocab, assert_spans, text: str, expected: list[tupl
     got = _quantities(sentences_of, vocab, text).sort("char_start")
     assert got.select("surface", "value", "unit").rows() == [(s, pytest.approx(v), u) for s, v, u in expected]
     assert_spans(text, got, "surface")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A price's denominator after "a", as "per" gives it.
+        ("Brent fell to $82.60 a barrel.", [("$82.60", 82.6, "USD", "barrel")]),
+        ("A household pays £1,717 a year.", [("£1,717", 1717.0, "GBP", "year")]),
+        ("Net income was $1.07 per share.", [("$1.07 per share", 1.07, "USD", "share")]),
+        # Past a conversion in brackets, for the amount inside them too.
+        (
+            "It rose to 2,129 ringgit ($625) a ton.",
+            [("2,129 ringgit", 2129.0, "MYR", "ton"), ("$625", 625.0, "USD", "ton")],
+        ),
+        # Only an amount of money takes one: "7.1% a year" is a change over the year before, not a rate.
+        ("Growth was 7.1% a year.", [("7.1%", 7.1, "percent", None)]),
+    ],
+)
+def test_rate_denominators(sentences_of, vocab, assert_spans, text: str, expected: list[tuple]) -> None:
+    got = _quantities(sentences_of, vocab, text).sort("char_start")
+    assert got.select("surface", "value", "unit", "per").rows() == expected
+    assert_spans(text, got, "surface")
