@@ -241,9 +241,17 @@ def assign_subjects(
         .agg(pl.col("_in_clause").first().alias("_after"))
     )
     # "Over 4.1 million tourists visited Lao Cai province": with no place before it, a figure belongs to the first
-    # place its sentence names after it, unless a comparison ("higher than Hanoi's") brings that place in.
+    # place its clause names after it, unless a comparison ("higher than Hanoi's") brings that place in.
+    clause_end_at = (
+        pl.col("match_start")
+        + pl.col("sentence").str.slice(pl.col("match_start")).str.replace(r"(?s)[,;:(].*$", "").str.len_chars()
+    )
     later = (
-        placed.filter((pl.col("_ps") > pl.col("match_start")) & ~pl.col("place_level").is_in(["country", "region"]))
+        placed.filter(
+            (pl.col("_ps") > pl.col("match_start"))
+            & (pl.col("_pe") <= clause_end_at)
+            & ~pl.col("place_level").is_in(["country", "region"])
+        )
         .filter(
             ~pl.col("sentence")
             .str.slice(pl.col("match_start"), (pl.col("_ps") - pl.col("match_start")).clip(lower_bound=0))
@@ -301,8 +309,9 @@ def assign_subjects(
     ]
     region_re = "(?i)" + alternation(region_names)
     # "63 provinces and cities", "13 Mekong Delta provinces": a count of provinces belongs to the country or the
-    # region it names, not to the province the article is about.
-    counts_provinces = pl.col("counted").str.contains(r"(?i)\b(?:provinces|localities)\b").fill_null(False)
+    # region it names, not to the province the article is about; "three localities" merged into a city are the
+    # city's, so localities are counted where the text puts them.
+    counts_provinces = pl.col("counted").str.contains(r"(?i)\bprovinces\b").fill_null(False)
     region = pl.col("counted").str.extract(f"({region_re[4:]})", 1)
     scope = pl.struct(
         subject=pl.when(region.is_not_null()).then(region).otherwise(pl.lit("Vietnam")),
