@@ -61,8 +61,8 @@ final as (
             checked.min_base, checked.max_base, checked.base_unit
         )
         || coalesce(format(
-            '; reference {} of {} is {:,.1f} {} (GSO {})',
-            checked.metric, checked.ref_name, checked.ref_value, checked.base_unit, checked.ref_year
+            '; reference {} of {} is {:,.1f} {} ({} {})',
+            checked.metric, checked.ref_name, checked.ref_value, checked.base_unit, checked.ref_source, checked.ref_year
         ), '')
         || coalesce(format(
             '; if {} the value is {:,.6g} {}',
@@ -74,10 +74,10 @@ final as (
         ), '')
             as msg_magnitude,
         format(
-            '{} {} is {:.1f} % away from the reference {} of {}, {:,.1f} {} (GSO {}); tolerance {:.0f} %',
+            '{} {} is {:.1f} % away from the reference {} of {}, {:,.1f} {} ({} {}); tolerance {:.0f} %',
             checked.metric, checked.surface, 100 * abs(checked.value_base / nullif(checked.ref_value, 0) - 1),
-            checked.metric, checked.ref_name, checked.ref_value, checked.base_unit, checked.ref_year,
-            100 * checked.ref_tolerance
+            checked.metric, checked.ref_name, checked.ref_value, checked.base_unit, checked.ref_source,
+            checked.ref_year, 100 * checked.ref_tolerance
         ) as msg_reference,
         format(
             '{} is a share in percent; {} is outside {:.0f} to {:.0f} % ({})',

@@ -47,6 +47,7 @@ checked as (
         shares.max_percent,
         shares.reason as share_reason,
         places.name as ref_name,
+        case when places.level = 'province' then 'GSO' else 'vietnamadminunits' end as ref_source,
         case based.metric when 'area' then places.area_km2 when 'population' then places.population end
             as ref_value,
         case based.metric when 'area' then places.area_year when 'population' then places.population_year end
@@ -65,7 +66,9 @@ checked as (
     -- A fall ("poverty reduced by 5.7 %") is a change, not a share: only bands that allow falls judge it.
     left join shares
         on based.metric = shares.metric and based.unit = 'percent' and (based.value >= 0 or shares.min_percent < 0)
-    left join places on based.subject_place_id = places.place_id and based.subject_kind in ('province', 'city')
+    -- A province's GSO figures; a commune of 2025, its area from vietnamadminunits (no reference holds districts).
+    left join places
+        on based.subject_place_id = places.place_id and based.subject_kind in ('province', 'city', 'commune')
     left join tolerances on based.metric = tolerances.metric
 ),
 
