@@ -333,6 +333,8 @@ def _era_of(published: date | datetime | None) -> str | None:
 
 
 def _choose(candidates: list[Unit], era: str | None) -> Unit | None:
+    # One unit under two names (Thua Thien Hue before 2025, Hue after) is one candidate.
+    candidates = list({c.place_id: c for c in reversed(candidates)}.values())[::-1]
     if len(candidates) > 1 and era:
         same_era = [c for c in candidates if c.era in (era, "any")]
         candidates = same_era or candidates

@@ -53,6 +53,11 @@ def _mentions(sentences_of, mentions_of, text: str) -> pl.DataFrame:
         ),
         # The Vietnamese spelling resolves to the same place, named officially.
         ("Tỉnh Bình Dương phát triển.", [("Bình Dương", "Binh Duong", "binh_duong", "province", "province")]),
+        # A city named in both provinces tables, by its old name and its new one, is one place.
+        (
+            "The central province of Thua Thien-Hue grew.",
+            [("Thua Thien-Hue", "Thua Thien Hue", "thua_thien_hue", "city", "province")],
+        ),
         # An alias of a centrally-run city.
         ("Investors came from HCMC.", [("HCMC", "Ho Chi Minh City", "ho_chi_minh_city", "city", "province")]),
         # A provincial capital named like its province is that city, a district-level unit of the province.
