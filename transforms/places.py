@@ -90,7 +90,7 @@ def article_places(mentions: pl.LazyFrame) -> pl.LazyFrame:
     )
     provinces = (
         counted.filter(pl.col("place_level") == "province")
-        .sort(["_n", "_first"], descending=[True, False])
+        .sort(["_n", "_first", "place_id"], descending=[True, False, False])
         .group_by("doc_id", maintain_order=True)
         .first()
         .select("doc_id", province_id=pl.col("place_id"), province=pl.col("place"), _province_n=pl.col("_n"))
@@ -112,7 +112,7 @@ def article_places(mentions: pl.LazyFrame) -> pl.LazyFrame:
             | pl.col("_province_n").is_null()
             | ((pl.col("_n") >= 2) & (pl.col("_n") > pl.col("_province_n")))
         )
-        .sort(["_title", "_n", "_first"], descending=[True, True, False])
+        .sort(["_title", "_n", "_first", "place_id"], descending=[True, True, False, False])
         .group_by("doc_id", maintain_order=True)
         .first()
         .select(
