@@ -112,7 +112,9 @@ def article_places(mentions: pl.LazyFrame) -> pl.LazyFrame:
             | pl.col("_province_n").is_null()
             | ((pl.col("_n") >= 2) & (pl.col("_n") > pl.col("_province_n")))
         )
-        .sort(["_title", "_n", "_first", "place_id"], descending=[True, True, False, False])
+        # Of units named as often, the most specific: a commune over its district.
+        .with_columns(_depth=(pl.col("place_level") == "commune").cast(pl.Int8))
+        .sort(["_title", "_n", "_first", "_depth", "place_id"], descending=[True, True, False, True, False])
         .group_by("doc_id", maintain_order=True)
         .first()
         .select(
