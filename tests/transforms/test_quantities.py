@@ -248,6 +248,14 @@ def test_number_formats(sentences_of, vocab, text: str, surface: str, value: flo
         ),
         # A part of a total.
         ("Services accounted for 45% of GRDP.", "45%", "rate", "total"),
+        # A poverty rate is not a generic share: "poor" or "poverty" refines "accounting for" and "rate".
+        (
+            "The province has 25,426 poor households, accounting for 23.88% of households.",
+            "23.88%",
+            "poverty_rate",
+            "total",
+        ),
+        ("The national multidimensional poverty (MP) rate was 5.71% last year.", "5.71%", "poverty_rate", None),
         # A narrower cue refines a generic investment keyword.
         ("FDI projects with total registered capital of 2 billion USD.", "2 billion USD", "fdi", None),
         (
