@@ -286,17 +286,11 @@ def assign_subjects(
     # The article's place is the subject a figure's sentence implies only where the article names no other unit
     # below the province: else the figure may be that unit's (a guess).
     others = (
-        quantities.select("doc_id", "char_start", "sentence_no")
-        .join(
-            mentions.filter(pl.col("place_level").is_in(["district", "commune", "local"])).select(
-                "doc_id", _ms=pl.col("sentence_no"), _mplace=pl.col("place")
-            ),
-            on="doc_id",
-        )
+        mentions.filter(pl.col("place_level").is_in(["district", "commune", "local"]))
         .join(articles.select("doc_id", _aplace=pl.col("place")), on="doc_id", how="left")
-        .filter(pl.col("_aplace").is_null() | (pl.col("_mplace") != pl.col("_aplace")))
-        .select("doc_id", "char_start", _near_other=pl.lit(True))
-        .unique(["doc_id", "char_start"])
+        .filter(pl.col("_aplace").is_null() | (pl.col("place") != pl.col("_aplace")))
+        .select("doc_id", _near_other=pl.lit(True))
+        .unique("doc_id")
     )
     fallback = articles.select(
         "doc_id",
@@ -329,7 +323,7 @@ def assign_subjects(
         .join(earlier, on=["doc_id", "char_start"], how="left")
         .join(later, on=["doc_id", "char_start"], how="left")
         .join(fallback, on="doc_id", how="left")
-        .join(others, on=["doc_id", "char_start"], how="left")
+        .join(others, on="doc_id", how="left")
         .with_columns(
             _article=_subject(
                 "_a",

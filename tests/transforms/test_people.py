@@ -37,8 +37,8 @@ SCHEMA = {"honorific": pl.String, "name": pl.String, "title": pl.String, "is_tit
         ),
         # Surnames of the minority peoples (Ede "Y", Hmong "Mùa").
         (
-            "Mùa A Sơn, Permanent Deputy Secretary of the Provincial Party Committee, spoke.",
-            [(None, "Mùa A Sơn", "Permanent Deputy Secretary of the Provincial Party Committee", False)],
+            "Mùa A Páo, Permanent Deputy Secretary of the Provincial Party Committee, said so.",
+            [(None, "Mùa A Páo", "Permanent Deputy Secretary of the Provincial Party Committee", False)],
         ),
         # Comma-separated titles with a lower-case "member" inside, ended by "spoke".
         (
