@@ -9,13 +9,14 @@ from transforms.clean import classify_lines, split_lines
 from transforms.documents import find_document_refs
 from transforms.events import find_events
 from transforms.people import find_people
+from transforms.periods import assign_kinds, assign_periods
 from transforms.places import article_places, assign_subjects, find_places
-from transforms.quantities import assign_metrics, assign_periods, find_quantities
+from transforms.quantities import assign_metrics, find_quantities
 from transforms.segment import split_sentences
 from transforms.vocabulary import Vocabulary
 
 # Bump when extraction changes: documents extracted by an older version are redone.
-EXTRACTOR_VERSION = "2026.12.07-1"
+EXTRACTOR_VERSION = "2026.12.08-1"
 
 
 def extract_documents(docs: pl.LazyFrame, vocab: Vocabulary) -> dict[str, pl.LazyFrame]:
@@ -24,14 +25,16 @@ def extract_documents(docs: pl.LazyFrame, vocab: Vocabulary) -> dict[str, pl.Laz
     # once per collect instead of once per consumer.
     lines = classify_lines(split_lines(docs), vocab).cache()
     sentences = split_sentences(lines).cache()
-    mentions = find_places(sentences, publication_dates(lines), vocab).cache()
+    published = publication_dates(lines).cache()
+    mentions = find_places(sentences, published, vocab).cache()
     places = article_places(mentions).cache()
     articles = build_articles(lines, places)
     # Each assign_* step reads its input twice (a join back onto itself): without cache() the
     # quantity regex ran once per path through them, four times per batch.
     quantities = find_quantities(sentences, vocab).cache()
     quantities = assign_metrics(quantities, sentences, vocab).cache()
-    quantities = assign_periods(quantities, sentences).cache()
+    quantities = assign_periods(quantities, sentences, published).cache()
+    quantities = assign_kinds(quantities, sentences, published)
     quantities = assign_subjects(quantities, mentions, places, sentences, vocab)
     return {
         "stg_articles": articles,

@@ -7,7 +7,7 @@ import re
 import polars as pl
 from text_to_num import find_numbers
 
-from transforms.spans import alternation, find_parts, find_spans, with_digits
+from transforms.spans import alternation, find_parts, find_spans
 from transforms.vocabulary import Vocabulary
 
 # Digits grouped the Vietnamese way (2.694,43, 1.000.000), the English way (2,717.5, 1,000,000), one
@@ -932,27 +932,3 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
             "_metric_per",
         )
     )
-
-
-def assign_periods(quantities: pl.LazyFrame, sentences: pl.LazyFrame) -> pl.LazyFrame:
-    """Quantities with `period`: the year or span written nearest to the figure in its clause."""
-    years = find_spans(
-        with_digits(sentences).select("doc_id", "sentence_no", "sentence"), "sentence", YEAR_SPAN, match_col="_year"
-    ).select("doc_id", "sentence_no", "_year", pl.col("match_start").alias("_ys"), pl.col("match_end").alias("_ye"))
-    near = (
-        quantities.select("doc_id", "sentence_no", "char_start", "match_start", "surface")
-        .join(years, on=["doc_id", "sentence_no"])
-        # A year inside the mention itself ("2020-2025 term") cannot be its period.
-        .with_columns(_qe=pl.col("match_start") + pl.col("surface").str.len_chars())
-        .filter((pl.col("_ye") <= pl.col("match_start")) | (pl.col("_ys") >= pl.col("_qe")))
-        .with_columns(
-            _distance=pl.when(pl.col("_ye") <= pl.col("match_start"))
-            .then(pl.col("match_start") - pl.col("_ye"))
-            .otherwise(pl.col("_ys") - pl.col("_qe"))
-        )
-        .filter(pl.col("_distance") <= CONTEXT_CHARS)
-        .sort("_distance")
-        .group_by("doc_id", "char_start")
-        .agg(pl.col("_year").first().str.replace_all(r"\s+", "").str.replace("–", "-").alias("period"))
-    )
-    return quantities.join(near, on=["doc_id", "char_start"], how="left")

@@ -1,4 +1,4 @@
-"""Tests of numeric fact mentions: parsing, qualifiers, metrics, periods and the non-facts left out."""
+"""Tests of numeric fact mentions: parsing, qualifiers, metrics and the non-facts left out."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from transforms.quantities import assign_metrics, assign_periods, find_quantities
+from transforms.quantities import assign_metrics, find_quantities
 
 COLUMNS = ["surface", "value", "value_max", "unit", "per", "qualifier"]
 
@@ -187,25 +187,6 @@ def test_assign_metrics(sentences_of, vocab, text: str, surface: str, metric: st
     sentences = sentences_of(text)
     got = assign_metrics(find_quantities(sentences, vocab), sentences, vocab).collect()
     assert got.filter(pl.col("surface") == surface)["metric"].to_list() == [metric]
-
-
-@pytest.mark.parametrize(
-    ("text", "surface", "period"),
-    [
-        # The year before the figure.
-        ("In 2022, the province had 5 schools.", "5 schools", "2022"),
-        # A year span, its en dash normalised.
-        ("In the 2021–2025 period, growth was 7.1% per year.", "7.1% per year", "2021-2025"),
-        # The nearest year wins.
-        ("From 2015 to 2020, FDI reached 37 billion USD.", "37 billion USD", "2020"),
-        # No year in the sentence.
-        ("The province had 5 schools.", "5 schools", None),
-    ],
-)
-def test_assign_periods(sentences_of, vocab, text: str, surface: str, period: str | None) -> None:
-    sentences = sentences_of(text)
-    got = assign_periods(find_quantities(sentences, vocab), sentences).collect()
-    assert got.filter(pl.col("surface") == surface)["period"].to_list() == [period]
 
 
 @pytest.mark.parametrize(

@@ -43,6 +43,11 @@ final as (
         quantities.subject_source,
         quantities.qualifier,
         quantities.period,
+        quantities.period_type,
+        quantities.period_source,
+        quantities.period_start,
+        quantities.period_end,
+        quantities.figure_kind,
         sentences.sentence,
         articles.published_at,
         left(md5(quantities.doc_id || ':' || quantities.char_start || ':' || quantities.char_end), 16)

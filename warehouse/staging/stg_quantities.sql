@@ -14,6 +14,11 @@ create table if not exists staging.stg_quantities (
     metric varchar not null,
     measure varchar,
     period varchar,
+    period_type varchar,
+    period_source varchar,
+    period_start date,
+    period_end date,
+    figure_kind varchar,
     subject varchar,
     subject_place_id varchar,
     subject_kind varchar,
@@ -29,3 +34,9 @@ alter table staging.stg_quantities add column if not exists value_max double;
 -- Subjects at every level (issue 21): the level of the subject and how the text gives it.
 alter table staging.stg_quantities add column if not exists subject_level varchar;
 alter table staging.stg_quantities add column if not exists subject_source varchar;
+-- Periods and kinds of figures (issue 23): what a figure is about in time, and whether it is an actual.
+alter table staging.stg_quantities add column if not exists period_type varchar;
+alter table staging.stg_quantities add column if not exists period_source varchar;
+alter table staging.stg_quantities add column if not exists period_start date;
+alter table staging.stg_quantities add column if not exists period_end date;
+alter table staging.stg_quantities add column if not exists figure_kind varchar;

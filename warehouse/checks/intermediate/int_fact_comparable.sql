@@ -13,7 +13,9 @@ all_facts as (
         metric,
         subject_place_id,
         subject_source,
-        period
+        period,
+        -- An estimate is an early actual; a target or a forecast is never compared with either.
+        case when figure_kind = 'estimate' then 'actual' else coalesce(figure_kind, 'actual') end as figure_class
     from intermediate.int_quantities
 ),
 
@@ -44,7 +46,8 @@ comparable as (
         -- A ratio ("1.3 times") has no magnitude of its own to test.
         case when units.dimension != 'ratio' then all_facts.value * coalesce(units.to_base, 1) end as value_base,
         -- Facts stated as exact or estimated, of a metric with a conflict tolerance, conflict with facts of
-        -- the same key in other articles; a key with a null part (no subject or period) matches none.
+        -- the same key in other articles; a key with a null part (no subject or period) matches none. Targets and
+        -- forecasts are compared only with targets and forecasts.
         case
             when
                 all_facts.qualifier in ('exact', 'estimated')
@@ -52,7 +55,7 @@ comparable as (
                 and all_facts.metric in (select conflict_tolerances.metric from conflict_tolerances)
                 then
                     all_facts.subject_place_id || '|' || all_facts.metric || '|' || all_facts.period
-                    || '|' || coalesce(units.dimension, 'count')
+                    || '|' || coalesce(units.dimension, 'count') || '|' || all_facts.figure_class
         end as conflict_key
     from all_facts
     left join units on all_facts.unit = units.unit
