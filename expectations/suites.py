@@ -375,7 +375,7 @@ def dated_mention_checks(as_of: date) -> list[Check]:
 
 
 # Marts whose keys chk_keys tests: those without a check table of their own.
-KEYED_MARTS = ("dim_people", "dim_places", "fct_person_roles", "fct_document_refs", "fct_events")
+KEYED_MARTS = ("dim_people", "dim_places", "fct_person_roles", "fct_document_refs", "fct_events", "fct_indicators")
 
 
 # The key rules of chk_keys: name, the marts it applies to (None: all), why, expectation, its arguments, message.
@@ -389,6 +389,8 @@ KEY_RULES = (
      "ExpectColumnValuesToBeInSet", {"column": "has_article", "value_set": [True]}, "msg_orphan_article"),
     ("rows belong to a person", ("fct_person_roles",), "every role must lead to a person of dim_people",
      "ExpectColumnValuesToBeInSet", {"column": "has_person", "value_set": [True]}, "msg_orphan_person"),
+    ("rests on facts", ("fct_indicators",), "every fact an indicator rests on must be in fct_quantities",
+     "ExpectColumnValuesToBeInSet", {"column": "has_facts", "value_set": [True]}, "msg_missing_fact"),
 )  # fmt: skip
 
 

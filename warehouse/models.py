@@ -23,11 +23,14 @@ MODEL_ORDER = (
     ("marts", "fct_person_roles"),
     ("marts", "fct_document_refs"),
     ("marts", "fct_events"),
+    ("marts", "fct_indicators"),
 )
 MART_ORDER = tuple(name for schema, name in MODEL_ORDER if schema == "marts")
 SCHEMA_OF = {name: schema for schema, name in MODEL_ORDER}
 # Marts whose quality columns come from the row flags: rebuilt after each validation.
 FLAGGED_MARTS = ("fct_quantities",)
+# Marts reconciled from the flagged facts (a flagged fact is never chosen): rebuilt whole after them.
+RECONCILED_MARTS = ("fct_indicators",)
 
 
 def load_reference(con: duckdb.DuckDBPyConnection, directory: Path) -> list[str]:
@@ -190,6 +193,7 @@ def build_flagged_marts(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
     """Build again the rows of the final models whose flags validation `run_id` may have changed; returns rows not ok.
 
     Those are the facts flagged before (not ok now) or flagged by this validation: any other row is ok and stays ok.
+    The marts reconciled from those facts are built again whole.
     """
     flagged = 0
     for name in FLAGGED_MARTS:
@@ -205,6 +209,8 @@ def build_flagged_marts(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
         finally:
             con.execute("drop table if exists fact_scope")
         flagged += con.execute(f"select count(*) from marts.{name} where quality_status != 'ok'").fetchall()[0][0]
+    for name in RECONCILED_MARTS:
+        con.execute(f"create or replace table marts.{name} as\n{model_sql(name)}")
     return flagged
 
 

@@ -44,6 +44,7 @@ PUBLISHED_MARTS = (
     "fct_person_roles",
     "fct_document_refs",
     "fct_events",
+    "fct_indicators",
     "documents",
 )
 # One row per article or per mention in an article: partitioned by the article's province and year.
