@@ -333,6 +333,43 @@ def query(
 
 
 @app.command()
+def indicators(
+    place: Annotated[
+        str, typer.Argument(help="a place as the articles write it (Binh Duong, binh duong province) or its place_id")
+    ],
+    metric: Annotated[str | None, typer.Option(help="a metric (grdp, growth_rate, fdi) or part of one")] = None,
+    period: Annotated[
+        str | None, typer.Option(help="a period (2023, 2023-H1, 2023-Q1, 2021-2025); 2023 takes its parts")
+    ] = None,
+    kind: Annotated[str | None, typer.Option(help="actual, target or forecast")] = None,
+    warehouse: ExistingWarehouseOpt = DEFAULT_WAREHOUSE,
+    fmt: FormatOpt = OutputFormat.table,
+    output: OutputOpt = None,
+    limit: Annotated[int, typer.Option(help="rows shown in table format", min=1)] = 100,
+    vertical: Annotated[
+        bool | None, typer.Option("--vertical/--horizontal", help="one block per row (default: when too wide)")
+    ] = None,
+) -> None:
+    """A place's figures reconciled across articles: value, status and why, then each source's article and sentence."""
+    from warehouse.indicators import UnknownPlace, indicators_answer
+
+    if fmt is OutputFormat.parquet and output is None:
+        raise typer.BadParameter("parquet is written to a file: add --output FILE", param_hint="--format")
+    if kind is not None and kind not in ("actual", "target", "forecast"):
+        raise typer.BadParameter(f"{kind!r} is not actual, target or forecast", param_hint="--kind")
+    try:
+        places, answer = indicators_answer(warehouse, place, metric=metric, period=period, kind=kind)
+    except UnknownPlace as exc:
+        _fail(str(exc), Exit.usage)
+    named = ", ".join(f"{p.name} ({p.level}, {p.place_id})" for p in places[:5])
+    more = f" and {len(places) - 5} more" if len(places) > 5 else ""
+    console.print(f"{escape(place)}: {escape(named)}{more}", highlight=False)
+    if answer.num_rows == 0:
+        console.print("no indicators: no article states a figure of it with its period", highlight=False)
+    _show(answer, fmt, output, limit, vertical)
+
+
+@app.command()
 def tables(
     warehouse: ExistingWarehouseOpt = DEFAULT_WAREHOUSE,
     fmt: FormatOpt = OutputFormat.table,

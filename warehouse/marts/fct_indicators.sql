@@ -1,18 +1,20 @@
 -- fct_indicators: one row per place, metric, period and kind of figure (an actual, a target or a forecast): the
 -- figures the articles state for it reconciled into one value, with its status, its spread and the facts it rests on.
 -- Read from marts.fct_quantities: built with the marts and again once validation has flagged the facts, because a
--- flagged fact never becomes the chosen value. A fact counts when the text states its subject and its period.
+-- fact flagged by any rule but the disagreement between articles never becomes
+-- the chosen value. A fact counts when the text states its subject and its period.
 -- An estimate is an early actual: a later final figure that differs from it revises it. What a figure is
 -- measured against (base: the level itself, the previous period, the plan, the total) and the unit's
 -- dimension are part of the grain: GRDP growth and GRDP in VND are two indicators.
 with
 
 units as (
+    -- Money stays in its currency: the reference rate of units.csv only tests magnitudes.
     select distinct
         unit,
         dimension,
-        base_unit,
-        cast(to_base as double) as to_base
+        case when dimension = 'money' then unit else base_unit end as base_unit,
+        case when dimension = 'money' then 1 else cast(to_base as double) end as to_base
     from reference.units
 ),
 
@@ -21,6 +23,22 @@ tolerances as (
         metric,
         cast(tolerance as double) as tolerance
     from reference.conflict_tolerances
+),
+
+last_validation as (
+    select run_id from quality.validations
+    order by validated_at desc
+    limit 1
+),
+
+doubted as (
+    -- Facts a rule flagged, other than the disagreement between articles that an indicator reconciles.
+    select distinct row_key as fact_id
+    from quality.dq_row_flags
+    where
+        table_name = 'fct_quantities'
+        and rule != 'conflicts'
+        and run_id in (select last_validation.run_id from last_validation)
 ),
 
 places as (
@@ -52,7 +70,7 @@ facts as (
         coalesce(units.base_unit, quantities.unit) || coalesce('/' || quantities.per, '') as unit,
         quantities.value * coalesce(units.to_base, 1) as value,
         quantities.value_max * coalesce(units.to_base, 1) as value_max,
-        quantities.quality_status = 'ok' as usable,
+        quantities.fact_id not in (select doubted.fact_id from doubted) as usable,
         -- A final figure replaces an estimate of the same period.
         quantities.figure_kind != 'estimate' and quantities.qualifier != 'estimated' as is_final
     from marts.fct_quantities as quantities

@@ -1,0 +1,140 @@
+"""`newsfacts indicators`: a place's reconciled figures with their status and sources, without SQL.
+
+A place is written as the articles write it ("Binh Duong", "binh duong province", "Bình Dương", "Con Dao
+district") or as its `place_id`. The answer has one row per indicator and source: the indicator's chosen value,
+status and reason, then the article (title, date) and the sentence of each fact it rests on, the chosen fact first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from transforms.place_index import fold
+from warehouse.db import connect_read_only
+
+# Unit words a place may be written with: the level or kinds they name.
+UNIT_WORDS = {
+    "province": ("province",),
+    "city": ("city", "provincial_city"),
+    "district": ("district", "urban_district"),
+    "town": ("town", "township"),
+    "commune": ("commune",),
+    "ward": ("ward",),
+    "township": ("township",),
+    "special zone": ("special_zone",),
+}
+_UNIT_WORD = re.compile(r"^(?:(?P<before>" + "|".join(UNIT_WORDS) + r")\s+(?:of\s+)?)?(?P<name>.+?)"
+                        r"(?:\s+(?P<after>" + "|".join(UNIT_WORDS) + r"))?$")  # fmt: skip
+
+ANSWER_SQL = """
+select
+    indicators.place_name as place,
+    indicators.place_level as level,
+    indicators.province_place_id as province,
+    indicators.metric,
+    indicators.base,
+    indicators.period,
+    indicators.kind,
+    indicators.value,
+    indicators.unit,
+    indicators.status,
+    indicators.chosen_reason,
+    indicators.n_articles,
+    facts.fact_id = indicators.chosen_fact_id as chosen,
+    strftime(facts.published_at, '%Y-%m-%d') as published,
+    articles.title,
+    facts.surface,
+    facts.figure_kind,
+    facts.quality_status,
+    facts.sentence,
+    indicators.indicator_id,
+    facts.fact_id
+from marts.fct_indicators as indicators
+cross join unnest(indicators.fact_ids) as sourced(fact_id)
+inner join marts.fct_quantities as facts on sourced.fact_id = facts.fact_id
+left join marts.dim_articles as articles on facts.article_id = articles.article_id
+where
+    indicators.place_id in (select unnest($places))
+    and ($metric is null or indicators.metric = $metric or indicators.metric like '%' || $metric || '%')
+    and ($period is null or indicators.period = $period or indicators.period like $period || '-%')
+    and ($kind is null or indicators.kind = $kind)
+order by
+    indicators.place_level,
+    indicators.place_name,
+    indicators.status != 'conflicting',
+    indicators.metric,
+    indicators.period_start,
+    indicators.period_end,
+    indicators.kind,
+    chosen desc,
+    facts.published_at,
+    facts.fact_id
+"""
+
+
+class UnknownPlace(ValueError):
+    """A place the gazetteer does not know, with the names nearest to it."""
+
+
+@dataclass(frozen=True)
+class Place:
+    place_id: str
+    name: str
+    level: str
+    kind: str
+
+
+def find_places(con: duckdb.DuckDBPyConnection, written: str) -> list[Place]:
+    """The places `written` names: by id, else by name with or without its unit word (case and accents ignored)."""
+    rows = con.execute(
+        "select place_id, name, name_vi, coalesce(aliases, ''), level, kind from marts.dim_places"
+    ).fetchall()
+    by_id = [Place(r[0], r[1], r[4], r[5]) for r in rows if r[0] == written.strip()]
+    if by_id:
+        return by_id
+    folded = " ".join(fold(written).split())
+    parts = _UNIT_WORD.match(folded)
+    word = parts["before"] or parts["after"] if parts else None
+    name = parts["name"] if parts else folded
+    found = []
+    for place_id, en, vi, aliases, level, kind in rows:
+        spellings = {" ".join(fold(s).split()) for s in (en, vi or "", *aliases.split("|")) if s}
+        if folded in spellings or name in spellings:
+            found.append(Place(place_id, en, level, kind))
+    if word:
+        # "Tan An city" is the city, not the commune of the same name; "Hanoi city" is still Hanoi.
+        kinds = UNIT_WORDS[word]
+        narrowed = [p for p in found if p.kind in kinds or p.level in kinds]
+        found = narrowed or found
+    if not found:
+        # Provinces first: a misspelt name is most often a province's.
+        provinces = sorted({r[1] for r in rows if r[4] == "province"})
+        others = sorted({r[1] for r in rows} - set(provinces))
+        asked = written.strip().title()
+        near = difflib.get_close_matches(asked, provinces, n=3, cutoff=0.6)
+        near += difflib.get_close_matches(asked, others, n=5 - len(near), cutoff=0.6)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        raise UnknownPlace(f"no place called {written!r} in dim_places{hint}")
+    return found
+
+
+def indicators_answer(
+    path: Path, place: str, *, metric: str | None = None, period: str | None = None, kind: str | None = None
+) -> tuple[list[Place], pa.Table]:
+    """The places `place` names and their indicators, one row per indicator and source fact."""
+    con = connect_read_only(path)
+    try:
+        places = find_places(con, place)
+        answer = con.sql(
+            ANSWER_SQL,
+            params={"places": [p.place_id for p in places], "metric": metric, "period": period, "kind": kind},
+        ).to_arrow_table()
+    finally:
+        con.close()
+    return places, answer
