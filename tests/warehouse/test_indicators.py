@@ -26,7 +26,8 @@ ARTICLES = {
         "Binh Duong province aims to reach GRDP growth of 10% in 2024.\n"
     ),
     "growth-b.txt": (
-        "Binh Duong reviews the year\nFriday, 12/01/2024 09:30\nIn 2023, the GRDP growth of Binh Duong province reached 7.2%.\n"
+        "Binh Duong reviews the year\nFriday, 12/01/2024 09:30\n"
+        "In 2023, the GRDP growth of Binh Duong province reached 7.2%.\n"
     ),
     "growth-c.txt": (
         "Binh Duong's economy in figures\nThursday, 01/02/2024 10:00\n"
@@ -50,7 +51,8 @@ ARTICLES = {
         "In 2023, the export turnover of Tay Ninh province reached USD 5.2 billion.\n"
     ),
     "population-slip.txt": (
-        "Long An population\nSaturday, 03/02/2024 08:00\nIn 2023, the population of Long An province was 1,720 people.\n"
+        "Long An population\nSaturday, 03/02/2024 08:00\n"
+        "In 2023, the population of Long An province was 1,720 people.\n"
     ),
 }
 
