@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,44 +11,8 @@ import pytest
 from tests.conftest import SEEDS
 from tests.flows.processes import start_serve, stop_group, tail, tracebacks
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
-# Root in a container: no sandbox; nothing but the server on 127.0.0.1 is reached.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1400,1000",
-]
 RUN_S = 300
 FINAL = ("Completed", "Failed", "Crashed", "Cancelled")
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[object]:
-    """Debian's chromium under chromedriver, with a fresh profile."""
-    if CHROMIUM is None or CHROMEDRIVER is None:
-        pytest.skip("no chromium and chromedriver: `bash tests/install_browser.sh` installs Debian's (root, apt-get)")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is a test extra: pip install -e '.[test]'")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in [*CHROMIUM_ARGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"]:
-        options.add_argument(arg)
-    driver = webdriver.Chrome(
-        service=Service(CHROMEDRIVER, log_output=str(tmp_path / "chromedriver.log")), options=options
-    )
-    driver.implicitly_wait(15)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def artifact_cards(driver) -> list:

@@ -84,7 +84,7 @@ def marts(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
                 ('{name}-3', 'a6', 'Lợi', 3::bigint, null, date '2020-01-01', null)
             ) as t(row_id, article_id, label, amount, is_current, published_on, ingested_at)
         """)
-    for name in ("dim_people", "dim_places"):
+    for name in ("dim_people", "dim_places", "fct_indicators"):
         con.execute(f"""
             create table marts.{name} as
             select * from (values

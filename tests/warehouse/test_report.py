@@ -36,6 +36,23 @@ def warehouse(tmp_path: Path) -> Path:
                 suggested_unit)
         """)
         con.execute("alter table marts.fct_quantities add column sentence varchar default 'A sentence.'")
+        con.execute("""
+            create table marts.fct_indicators as select
+                place_name, metric, 'level' as base, period, period_type, cast(period_start as date) as period_start,
+                cast(period_end as date) as period_end, kind, value, 'percent' as unit, status, n_articles,
+                spread_min, spread_max, chosen_reason
+            from (values
+                ('Binh Duong', 'growth_rate', '2022', 'year', '2022-01-01', '2022-12-31', 'actual', 8.0, 'agreed',
+                    2, 8.0, 8.0, '2 articles agree within 1.0 %'),
+                ('Binh Duong', 'growth_rate', '2023', 'year', '2023-01-01', '2023-12-31', 'actual', 8.5,
+                    'conflicting', 3, 7.2, 8.5, 'the value 2 of 3 articles agree on'),
+                ('Binh Duong', 'growth_rate', '2024', 'year', '2024-01-01', '2024-12-31', 'target', 10.0,
+                    'single_source', 1, 10.0, 10.0, 'the one article that states it'),
+                ('Hanoi', 'poverty_rate', '2021-2025', 'years', '2021-01-01', '2025-12-31', 'target', 1.0,
+                    'single_source', 1, 1.0, 1.0, 'the one article that states it')
+            ) as t(place_name, metric, period, period_type, period_start, period_end, kind, value, status,
+                n_articles, spread_min, spread_max, chosen_reason)
+        """)
         for number, flags in ((1, 1), (2, 2)):
             con.execute(
                 "insert into raw.runs values (?, ?, ?, 'completed', 'test', '{}')",
@@ -74,14 +91,63 @@ def test_counts_by_province_metric_and_run(warehouse: Path, tmp_path: Path) -> N
     assert worst[0][5:9] == ["implausible", "not a possible area", "2717.0", "km2"]
 
 
-def test_each_chart_is_a_vega_lite_spec_with_its_data(warehouse: Path, tmp_path: Path) -> None:
+def _specs(page: str) -> dict[str, dict]:
+    return {
+        chart: json.loads(spec)
+        for chart, spec in re.findall(
+            r"<script type='application/json' class='vega-lite-spec' data-chart='(\w+)'>(.*?)</script>", page
+        )
+    }
+
+
+def test_each_chart_is_drawn_as_svg_beside_its_vega_lite_spec(warehouse: Path, tmp_path: Path) -> None:
     page = write_report(warehouse, tmp_path / "report.html").read_text(encoding="utf-8")
 
-    specs = [json.loads(spec) for spec in re.findall(r"vegaEmbed\('#\w+', (\{.*\}), \{actions", page)]
-    assert len(specs) == 3
-    assert all("vega-lite" in spec["$schema"] for spec in specs)
-    province = next(iter(specs[0]["datasets"].values()))
+    specs = _specs(page)
+    assert list(specs) == ["over_time", "by_province", "by_metric", "over_runs"]
+    assert all("vega-lite" in spec["$schema"] for spec in specs.values())
+    province = next(iter(specs["by_province"]["datasets"].values()))
     assert {"province": "binh_duong", "status": "flagged", "count": 1} in province
+    # Drawn when the page was written: an SVG per chart, and nothing fetched from anywhere.
+    for chart in specs:
+        assert re.search(rf"<figure class='chart' id='{chart}'><svg", page)
+    assert "<script src" not in page and "cdn." not in page
+
+
+def test_indicators_over_time_conflicts_first(warehouse: Path, tmp_path: Path) -> None:
+    page = write_report(warehouse, tmp_path / "report.html").read_text(encoding="utf-8")
+
+    rows = _rows(page, "Indicators over time, conflicts first")
+    assert [(row[0], row[3], row[4], row[7]) for row in rows] == [
+        ("Binh Duong", "2023", "actual", "conflicting"),
+        ("Binh Duong", "2022", "actual", "agreed"),
+        ("Binh Duong", "2024", "target", "single_source"),
+        ("Hanoi", "2021-2025", "target", "single_source"),
+    ]
+    # A span of years is not drawn on a time axis; the years of Binh Duong are, actual and target apart.
+    drawn = next(iter(_specs(page)["over_time"]["datasets"].values()))
+    assert sorted((point["period"], point["kind"]) for point in drawn) == [
+        ("2022", "actual"),
+        ("2023", "actual"),
+        ("2024", "target"),
+    ]
+
+
+def test_the_charts_show_in_a_browser_without_network(warehouse: Path, tmp_path: Path, browser) -> None:
+    page = write_report(warehouse, tmp_path / "report.html")
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd(
+        "Network.emulateNetworkConditions",
+        {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    browser.get(page.as_uri())
+    for chart in ("over_time", "by_province", "by_metric", "over_runs"):
+        figure = browser.find_element("id", chart)
+        svg = figure.find_element("tag name", "svg")
+        assert svg.size["width"] > 300 and svg.size["height"] > 100
+        # Marks, not an empty frame: points, bars or lines are paths in Vega's SVG.
+        assert len(figure.find_elements("css selector", "g.mark-symbol path, g.mark-rect path, g.mark-line path")) > 0
+    browser.save_screenshot(str(tmp_path / "report.png"))
 
 
 def test_newsfacts_report_writes_the_page(warehouse: Path, tmp_path: Path) -> None:
