@@ -15,7 +15,6 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from transforms.place_index import fold
 from warehouse.db import connect_read_only
 
 # Unit words a place may be written with: the level or kinds they name.
@@ -90,32 +89,39 @@ class Place:
     kind: str
 
 
+# Lower-case ASCII, punctuation as spaces: how a place is written, folded as dim_places.name_keys are
+# ("Thừa Thiên-Huế" and "thua thien hue" alike).
+_FOLD_SQL = "trim(regexp_replace(strip_accents(replace(lower({0}), 'đ', 'd')), '[^a-z0-9]+', ' ', 'g'))"
+_MATCH_SQL = """
+select place_id, name, level, kind
+from marts.dim_places
+where list_has_any(name_keys, [$folded, $name])
+order by level, place_id
+"""
+
+
 def find_places(con: duckdb.DuckDBPyConnection, written: str) -> list[Place]:
     """The places `written` names: by id, else by name with or without its unit word (case and accents ignored)."""
-    rows = con.execute(
-        "select place_id, name, name_vi, coalesce(aliases, ''), level, kind from marts.dim_places"
+    by_id = con.execute(
+        "select place_id, name, level, kind from marts.dim_places where place_id = ?", [written.strip()]
     ).fetchall()
-    by_id = [Place(r[0], r[1], r[4], r[5]) for r in rows if r[0] == written.strip()]
     if by_id:
-        return by_id
-    folded = " ".join(fold(written).split())
+        return [Place(*row) for row in by_id]
+    folded = con.execute(f"select {_FOLD_SQL.format('?')}", [written]).fetchall()[0][0]
     parts = _UNIT_WORD.match(folded)
     word = parts["before"] or parts["after"] if parts else None
     name = parts["name"] if parts else folded
-    found = []
-    for place_id, en, vi, aliases, level, kind in rows:
-        spellings = {" ".join(fold(s).split()) for s in (en, vi or "", *aliases.split("|")) if s}
-        if folded in spellings or name in spellings:
-            found.append(Place(place_id, en, level, kind))
+    found = [Place(*row) for row in con.execute(_MATCH_SQL, {"folded": folded, "name": name}).fetchall()]
     if word:
         # "Tan An city" is the city, not the commune of the same name; "Hanoi city" is still Hanoi.
         kinds = UNIT_WORDS[word]
         narrowed = [p for p in found if p.kind in kinds or p.level in kinds]
         found = narrowed or found
     if not found:
+        rows = con.execute("select distinct name, level = 'province' from marts.dim_places").fetchall()
         # Provinces first: a misspelt name is most often a province's.
-        provinces = sorted({r[1] for r in rows if r[4] == "province"})
-        others = sorted({r[1] for r in rows} - set(provinces))
+        provinces = sorted(n for n, is_province in rows if is_province)
+        others = sorted(n for n, is_province in rows if not is_province)
         asked = written.strip().title()
         near = difflib.get_close_matches(asked, provinces, n=3, cutoff=0.6)
         near += difflib.get_close_matches(asked, others, n=5 - len(near), cutoff=0.6)

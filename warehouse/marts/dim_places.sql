@@ -55,10 +55,36 @@ unit_rows as (
     from units
 ),
 
-final as (
+all_rows as (
     select * from province_rows
     union all by name
     select * from unit_rows
+),
+
+spellings as (
+    select
+        place_id,
+        unnest(list_concat([name, name_vi], string_split(coalesce(aliases, ''), '|'))) as spelling
+    from all_rows
+),
+
+name_keys as (
+    -- Every spelling folded to lower-case ASCII words, as `newsfacts indicators` looks a place up.
+    select
+        place_id,
+        list(distinct trim(regexp_replace(strip_accents(replace(lower(spelling), 'đ', 'd')), '[^a-z0-9]+', ' ', 'g')))
+            as name_keys
+    from spellings
+    where spelling != ''
+    group by place_id
+),
+
+final as (
+    select
+        all_rows.*,
+        name_keys.name_keys
+    from all_rows
+    left join name_keys on all_rows.place_id = name_keys.place_id
 )
 
 select * from final
