@@ -176,3 +176,23 @@ def test_too_many_quarantined_articles_refuse_the_run(cli_run, prefect_api, layo
         layout["warehouse"], "select source_path from quality.quarantine where run_id = ?", [last["run_id"][0]]
     )
     assert sorted(held["source_path"]) == ["900_title_only.txt", "902_title_only.txt", "903_title_only.txt"]
+
+
+def test_fixed_files_publish_and_an_unchanged_bad_one_stays_quarantined(cli_run, prefect_api, layout):
+    from flows.pipeline import newsfacts_pipeline
+
+    for n, place in ((902, "Gia Lai"), (903, "Kon Tum")):
+        (layout["source"] / f"{n}_title_only.txt").write_text(
+            f"{place} builds 3 new schools\nThe schools in {place} province will open in September, officials said.\n",
+            encoding="utf-8",
+        )
+
+    summary = newsfacts_pipeline(**{k: v for k, v in layout.items() if k != "data_docs"})
+
+    # 900 did not change: its flag is carried over and it stays held back, 1 of 9 articles.
+    assert summary["status"] == "completed" and summary["articles_rebuilt"] != "all"
+    assert summary["articles_quarantined"] == 1 and summary["quarantined_files"] == ["900_title_only.txt"]
+    published = sorted(_published(layout, "dim_articles")["source_path"])
+    assert published[-3:] == ["901_good.txt", "902_title_only.txt", "903_title_only.txt"] and len(published) == 8
+    manifest = json.loads((layout["publish_dir"] / "manifest.json").read_text(encoding="utf-8"))
+    assert [a["source_path"] for a in manifest["quarantined"]] == ["900_title_only.txt"]
