@@ -26,20 +26,29 @@ th { background: #f3f3f3; }
 
 
 def run_page(
-    run_id: str, checked_at: datetime, results: pl.DataFrame, flags: pl.DataFrame, gx_pages: list[str] = ()
+    run_id: str,
+    checked_at: datetime,
+    results: pl.DataFrame,
+    flags: pl.DataFrame,
+    gx_pages: list[str] = (),
+    quarantine: pl.DataFrame | None = None,
 ) -> str:
-    """One run's quality state: expectations with carried-over failures counted, and every flagged row.
+    """One run's quality state: expectations with carried-over failures counted, quarantined articles, flagged rows.
 
     `gx_pages` are Great Expectations' pages of the run, relative to the Data Docs folder: GX's own index
     lists only the last run's, these stay reachable from the run's page.
     """
     failed = results.filter(~pl.col("success"))
     title = f"newsfacts data quality: run {run_id}"
-    verdict = (
-        "Failed"
-        if failed.filter(pl.col("severity") == "error").height
-        else ("Passed with warnings" if failed.height else "Passed")
-    )
+    errors = set(failed.filter(pl.col("severity") == "error")["expectation"])
+    # Errors of an article's own rows quarantine it; any other error fails the run.
+    held = set() if quarantine is None else set(quarantine["expectation"])
+    if errors - held:
+        verdict = "Failed"
+    elif errors:
+        verdict = "Articles quarantined"
+    else:
+        verdict = "Passed with warnings" if failed.height else "Passed"
     carried = int(flags["carried"].sum()) if flags.height else 0
     parts = [
         f"<h1>{escape(title)}</h1>",
@@ -48,6 +57,7 @@ def run_page(
         f"<p><strong>{verdict}</strong>: {results.height - failed.height} of {results.height} expectations passed;"
         f" {flags.height} row flags, {carried} carried over from rows validated before and unchanged.</p>",
         _gx_links(gx_pages),
+        *_quarantined(quarantine),
         "<h2>Expectations</h2>",
         _table(
             results.sort("success", "table_name", "expectation").select(
@@ -76,6 +86,21 @@ def run_page(
         else "<p>No row is flagged.</p>",
     ]
     return _html(title, parts)
+
+
+def _quarantined(quarantine: pl.DataFrame | None) -> list[str]:
+    if quarantine is None or quarantine.is_empty():
+        return []
+    articles = quarantine["article_id"].n_unique()
+    return [
+        "<h2>Quarantined articles</h2>",
+        f"<p>{articles} article(s) failed an error check of their own: not published, their rows kept in the"
+        " warehouse (<code>quality.quarantine</code>).</p>",
+        _table(
+            quarantine.select("source_path", "article_id", "title", "expectation", "failing_rows", "reason"),
+            row_class=lambda row: "failed",
+        ),
+    ]
 
 
 def index_page(history: pl.DataFrame) -> str:

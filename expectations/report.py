@@ -7,8 +7,8 @@ import polars as pl
 WORST_ROWS = 10
 
 
-def markdown_summary(results: pl.DataFrame, flags: pl.DataFrame) -> str:
-    """Markdown: counts by rule, failed expectations, and the worst flagged rows."""
+def markdown_summary(results: pl.DataFrame, flags: pl.DataFrame, quarantine: pl.DataFrame | None = None) -> str:
+    """Markdown: counts by rule, failed expectations, quarantined articles and the worst flagged rows."""
     lines = ["# Data quality", ""]
     by_rule = (
         results.group_by("rule")
@@ -32,6 +32,18 @@ def markdown_summary(results: pl.DataFrame, flags: pl.DataFrame) -> str:
             lines.append(
                 f"| {row['table_name']} | {row['expectation']} | {row['severity']} | {row['unexpected_count']} |"
             )
+    if quarantine is not None and quarantine.height:
+        articles = quarantine["article_id"].n_unique()
+        lines += [
+            "",
+            f"## Quarantined articles: {articles} (not published, kept in the warehouse: quality.quarantine)",
+            "",
+            "| file | article | expectation | reason |",
+            "|---|---|---|---|",
+        ]
+        for row in quarantine.iter_rows(named=True):
+            reason = str(row["reason"]).replace("|", "/")
+            lines.append(f"| {row['source_path']} | {row['article_id']} | {row['expectation']} | {reason} |")
     worst = flags.sort(
         pl.col("quality_status").replace_strict({"implausible": 0, "warning": 1}, default=2), "rule"
     ).head(WORST_ROWS)

@@ -14,6 +14,10 @@ import polars as pl
 
 # error: structure is broken, publishing stops. warning: rows are flagged and published.
 ERROR, WARNING = "error", "warning"
+# What an error failure holds back. article: the rows fail in their own article (no body, debris, a span
+# that misses its surface, an unknown unit), which is quarantined while the others publish. run: keys,
+# grain and relationships between marts, or anything no one article explains; nothing is published.
+ARTICLE, RUN = "article", "run"
 # Years outside this span in a dated mention are typos ("2103") or unparsed dates.
 EARLIEST_YEAR = 1945
 
@@ -40,6 +44,8 @@ class Check:
     # The outcome depends on the day of the check (a bound from `as_of`), not only on the row: a row it
     # flagged is checked again on a later day even if the row did not change.
     uses_check_date: bool = False
+    # Of an error check: ARTICLE or RUN, what a failure holds back.
+    gate: str = RUN
     extra: dict[str, Any] = field(default_factory=dict)
 
     def columns(self) -> set[str]:
@@ -94,6 +100,7 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
             {"column_A": "surface", "column_B": "text_at_span"},
             message_column="msg_offsets",
             row_status="implausible",
+            gate=ARTICLE,
         ),
         Check(
             suite,
@@ -104,6 +111,7 @@ def quantity_checks(reference: dict[str, pl.DataFrame]) -> list[Check]:
             "units outside seeds/reference/units.csv cannot be converted or compared",
             "ExpectColumnValuesToBeInSet",
             {"column": "unit", "value_set": units},
+            gate=ARTICLE,
         ),
     ]
     metrics = reference["metrics"].filter(pl.col("dimension").is_not_null())
@@ -296,6 +304,7 @@ def article_checks(as_of: date) -> list[Check]:
             {"column": "body_chars", "min_value": 1},
             message_column="msg_body",
             row_status="implausible",
+            gate=ARTICLE,
         ),
         Check(
             suite,
@@ -320,6 +329,7 @@ def article_checks(as_of: date) -> list[Check]:
             {"column": "debris_found"},
             message_column="msg_debris",
             row_status="implausible",
+            gate=ARTICLE,
         ),
         Check(
             suite,
@@ -431,6 +441,7 @@ def catalog(checks: list[Check]) -> pl.DataFrame:
             "message_column": [c.message_column for c in checks],
             "note": [c.note for c in checks],
             "columns": [sorted(c.columns()) for c in checks],
+            "gate": [c.gate if c.severity == ERROR else None for c in checks],
         },
         schema=CATALOG_SCHEMA,
     )
@@ -443,4 +454,5 @@ CATALOG_SCHEMA = {
     "message_column": pl.String,
     "note": pl.String,
     "columns": pl.List(pl.String),
+    "gate": pl.String,
 }

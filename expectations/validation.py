@@ -18,7 +18,7 @@ import polars as pl
 from expectations import docs
 from expectations.report import markdown_summary
 from expectations.runner import run_checks
-from expectations.suites import all_checks, catalog
+from expectations.suites import ARTICLE, all_checks, catalog
 from warehouse import db, models, quality_io
 
 # Reference tables the suites read, from the warehouse's `reference` schema (loaded from seeds/reference/).
@@ -58,9 +58,23 @@ class Outcome:
     failed_table: list[dict] = field(default_factory=list)
     markdown: str = ""
     quality_page: str | None = None
+    articles: int = 0
+    # One entry per quarantined article: article_id, doc_id, source_path, title, expectations, reasons.
+    quarantined: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def refusals(self, max_share: float) -> list[str]:
+        """Why nothing may be published: failures no one article explains, or too many articles quarantined."""
+        held = len(self.quarantined)
+        if held <= max_share * self.articles:
+            return list(self.blocking)
+        return [
+            *self.blocking,
+            f"{held} of {self.articles} articles ({held / self.articles:.0%}) fail checks of their own, more than"
+            f" the {max_share:.0%} allowed (NEWSFACTS_MAX_QUARANTINE_SHARE): a systemic failure, not bad files",
+        ]
 
 
 def validate(
@@ -116,13 +130,18 @@ def validate(
             scope=read["scope"],
             flags_carried=carried.height,
         )
+        quarantine, untraced = quality_io.record_quarantine(con, suites, run_id=run_id, quarantined_at=checked_at)
+        articles = con.execute("select count(*) from marts.dim_articles").fetchone()[0]
         flagged = models.build_flagged_marts(con, run_id)
         if docs_dir is not None:
             rows, history = quality_io.flagged_rows(con, run_id, suites), quality_io.validation_history(con)
     data_docs.result()
-    outcome = summarize(results, stored, flagged, flags_carried=carried.height, **counts)
+    outcome = summarize(
+        results, stored, flagged, flags_carried=carried.height, **counts,
+        gates=suites, quarantine=quarantine, untraced=untraced, articles=articles,
+    )  # fmt: skip
     if docs_dir is not None:
-        page = docs.run_page(run_id, checked_at, results, rows, docs.gx_pages(docs_dir, run_id))
+        page = docs.run_page(run_id, checked_at, results, rows, docs.gx_pages(docs_dir, run_id), quarantine)
         outcome.quality_page = str(docs.write_pages(docs_dir, run_id, page, docs.index_page(history)))
     logger.info(
         "expectations: %s passed, %s failed; %s rows flagged (%s of %s check rows validated, %s flags carried over)",
@@ -135,6 +154,13 @@ def validate(
     )
     if docs_dir is not None:
         logger.info("Data Docs: %s (this run's quality state: %s)", docs_dir / "index.html", outcome.quality_page)
+    for article in outcome.quarantined:
+        logger.warning(
+            "quarantined article %s (%s): %s",
+            article["article_id"],
+            article["source_path"],
+            "; ".join(article["reasons"]),
+        )
     for failure in outcome.blocking:
         logger.error("blocking failure: %s", failure)
     return outcome
@@ -175,10 +201,23 @@ def summarize(
     flags_carried: int,
     rows_total: int,
     rows_validated: int,
+    gates: pl.DataFrame | None = None,
+    quarantine: pl.DataFrame | None = None,
+    untraced: dict[str, int] | None = None,
+    articles: int = 0,
 ) -> Outcome:
-    """Counts, blocking failures and the markdown report of one validation."""
+    """Counts, blocking failures, quarantined articles and the markdown report of one validation.
+
+    A failed error check blocks the run unless it is article-gated (`gates`, the suites' catalog) and every
+    one of its failing rows names the article it quarantines.
+    """
+    quarantine = QUARANTINE_FRAME.clear() if quarantine is None else quarantine
+    article_gated = set() if gates is None else set(gates.filter(pl.col("gate") == ARTICLE)["expectation"])
+    held = set(quarantine["expectation"]) - {name for name, rows in (untraced or {}).items() if rows}
     failed = results.filter(~pl.col("success"))
-    blocking = failed.filter(pl.col("severity") == "error")
+    blocking = failed.filter(
+        (pl.col("severity") == "error") & ~(pl.col("expectation").is_in(sorted(article_gated & held)))
+    )
     return Outcome(
         passed=results.height - failed.height,
         failed=failed.height,
@@ -193,5 +232,33 @@ def summarize(
         failed_table=failed.select(
             "table_name", "expectation", "rule", "severity", "unexpected_count", "note"
         ).to_dicts(),
-        markdown=markdown_summary(results, flags),
+        markdown=markdown_summary(results, flags, quarantine),
+        articles=articles,
+        quarantined=quarantined_articles(quarantine),
+    )
+
+
+QUARANTINE_FRAME = pl.DataFrame(
+    schema={
+        "article_id": pl.String,
+        "doc_id": pl.String,
+        "source_path": pl.String,
+        "title": pl.String,
+        "expectation": pl.String,
+        "reason": pl.String,
+    }
+)
+
+
+def quarantined_articles(quarantine: pl.DataFrame) -> list[dict]:
+    """One entry per quarantined article, its failing expectations and their reasons, by source path."""
+    return (
+        quarantine.group_by("article_id", maintain_order=True)
+        .agg(
+            pl.col("doc_id", "source_path", "title").first(),
+            expectations=pl.col("expectation"),
+            reasons=pl.col("reason"),
+        )
+        .sort("source_path", "article_id", nulls_last=True)
+        .to_dicts()
     )

@@ -1,6 +1,7 @@
 """The `newsfacts` command: run the pipeline, check quality, query and describe the warehouse.
 
-Exit codes: 0 done, 1 quality gate failed (expectations of severity error), 2 usage (a bad option,
+Exit codes: 0 done (articles failing checks of their own are quarantined), 1 quality gate failed (a
+systemic error: keys, grain, too many articles quarantined; nothing published), 2 usage (a bad option,
 a missing file, a refused query), 3 crash (the run could not finish: Prefect, a busy or corrupt
 warehouse, a query timeout, any unexpected error).
 """
@@ -258,7 +259,7 @@ def check(warehouse: ExistingWarehouseOpt = DEFAULT_WAREHOUSE) -> None:
             _fail(f"the check failed: {type(exc).__name__}: {exc} (the warehouse is unchanged)", Exit.crash)
     sys.stdout.write(outcome["markdown"])
     if outcome["blocking"]:
-        _fail("expectations of severity error failed: " + "; ".join(outcome["blocking"]), Exit.quality_gate)
+        _fail("quality gate failed: " + "; ".join(outcome["blocking"]), Exit.quality_gate)
 
 
 @app.command()
@@ -479,9 +480,18 @@ def _print_summary(summary: dict) -> None:
     table.add_row(
         "expectations passed / failed", f"{summary['expectations_passed']} / {summary['expectations_failed']}"
     )
-    for key in ("rows_flagged", "row_flags", "flags_carried", "partitions_written", "partitions_linked"):
+    for key in (
+        "rows_flagged",
+        "row_flags",
+        "flags_carried",
+        "articles_quarantined",
+        "partitions_written",
+        "partitions_linked",
+    ):
         if key in summary:
             table.add_row(label(key), f"{summary[key]:,}")
+    if summary.get("quarantined_files"):
+        table.add_row(label("quarantined_files"), "\n".join(summary["quarantined_files"]))
     table.add_row("warehouse", summary["warehouse"])
     table.add_row("published Parquet", summary["published"])
     if summary.get("report"):

@@ -33,7 +33,7 @@ SUMMARY_ARTIFACT = "What this run ingested, extracted, validated and published"
 
 
 class QualityGateFailed(RuntimeError):
-    """Expectations of severity error failed: nothing was published."""
+    """A systemic quality failure (keys, grain, too many articles quarantined): nothing was published."""
 
 
 @task(name="begin-warehouse-build", cache_policy=NO_CACHE)
@@ -63,8 +63,11 @@ def extract_build_validate(
     full_refresh: bool,
     warehouse: Path,
     publish_dir: Path,
-) -> tuple[RunSummary, list[str]]:
-    """Extract the documents that need it, build the marts, validate them: the run summary and blocking failures."""
+) -> tuple[RunSummary, list[str], list[dict]]:
+    """Extract the documents that need it, build the marts, validate them.
+
+    Returns the run summary, the failures that refuse the whole run, and the quarantined articles.
+    """
     preload_great_expectations()
     load_reference(work, settings.reference_dir)
     extracted = transform_documents.with_options(task_runner=_task_runner(settings))(
@@ -89,10 +92,12 @@ def extract_build_validate(
         row_flags=quality.flags,
         check_rows_validated=quality.rows_validated,
         flags_carried=quality.flags_carried,
+        articles_quarantined=len(quality.quarantined),
+        quarantined_files=[str(article["source_path"]) for article in quality.quarantined],
         articles_rebuilt=built.articles_rebuilt,
         inputs_fingerprint=fingerprint,
     )
-    return summary, quality.blocking
+    return summary, quality.refusals(settings.max_quarantine_share), quality.quarantined
 
 
 def unchanged_summary(ingested: IngestResult, previous: dict, warehouse: Path, publish_dir: Path) -> RunSummary:
@@ -187,17 +192,17 @@ def newsfacts_pipeline(
                 )
                 commit_build(work, warehouse, run_id, started_at, summary)
             else:
-                summary, blocking = extract_build_validate(
+                summary, blocking, quarantined = extract_build_validate(
                     work, settings, vocab, ingested, run_id, started_at, fingerprint, full_refresh, warehouse,
                     publish_dir,
                 )  # fmt: skip
                 if blocking:
                     summary.status = "failed: quality gate"
                     commit_build(work, warehouse, run_id, started_at, summary)
-                    raise QualityGateFailed(
-                        "not published: expectations of severity error failed: " + "; ".join(blocking)
-                    )
-                manifest = publish_marts(work, publish_dir, run_id, started_at, only_ok, settings.keep_publications)
+                    raise QualityGateFailed("not published: " + "; ".join(blocking))
+                manifest = publish_marts(
+                    work, publish_dir, run_id, started_at, only_ok, settings.keep_publications, quarantined
+                )
                 summary = published_summary(summary, manifest, run_id)
                 commit_build(work, warehouse, run_id, started_at, summary)
                 summary.report = str(write_report_page(warehouse, settings.data_docs_dir / "report.html"))
@@ -223,6 +228,8 @@ def summary_markdown(record: dict) -> str:
     for key, value in record.items():
         if key == "marts":
             lines += [f"| rows in marts.{name} | {count:,} |" for name, count in value.items()]
+        elif isinstance(value, list):
+            lines.append(f"| {label(key)} | {', '.join(map(str, value)) or 'none'} |")
         else:
             lines.append(f"| {label(key)} | {value} |")
     return "\n".join(lines) + "\n"
@@ -249,9 +256,15 @@ def newsfacts_check(warehouse: Path | None = None) -> dict:
                 fingerprint=fingerprint, validate_all=True,
             )  # fmt: skip
             report_quality(quality)
-            status = "checked: quality gate failed" if quality.blocking else "checked"
-            summary = {"status": status, "failed": quality.failed, "inputs_fingerprint": fingerprint}
+            blocking = quality.refusals(settings.max_quarantine_share)
+            status = "checked: quality gate failed" if blocking else "checked"
+            summary = {
+                "status": status,
+                "failed": quality.failed,
+                "articles_quarantined": len(quality.quarantined),
+                "inputs_fingerprint": fingerprint,
+            }
             commit_build(work, warehouse, run_id, started_at, summary)
         finally:
             db.abort_build(work)
-    return quality.as_dict()
+    return quality.as_dict() | {"blocking": blocking}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 
@@ -14,8 +15,10 @@ from warehouse.publish import publish
 
 
 @task(name="publish-parquet", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def publish_marts(work: Path, publish_dir: Path, run_id: str, now: datetime, only_ok: bool, keep: int) -> dict:
-    """Write the marts as Parquet partitioned by province and year, swap the publication in; returns the manifest."""
+def publish_marts(
+    work: Path, publish_dir: Path, run_id: str, now: datetime, only_ok: bool, keep: int, quarantined: list[dict]
+) -> dict:
+    """Write the marts but the `quarantined` articles as Parquet by province and year, swap them in; the manifest."""
     with db.session(work) as con:
         manifest = publish(
             con,
@@ -25,6 +28,7 @@ def publish_marts(work: Path, publish_dir: Path, run_id: str, now: datetime, onl
             only_ok=only_ok,
             keep=keep,
             extra={"extractor_version": EXTRACTOR_VERSION},
+            quarantined=quarantined,
         )
     rows = sum(t["rows"] for t in manifest["tables"].values())
     partitions = sum(len(t["partitions"]) for t in manifest["tables"].values())
@@ -37,5 +41,11 @@ def publish_marts(work: Path, publish_dir: Path, run_id: str, now: datetime, onl
         f"{written:,}",
         f"{partitions - written:,}",
         publish_dir / "current",
+    )
+    get_run_logger().log(
+        logging.WARNING if quarantined else logging.INFO,
+        "%s articles quarantined (quality.quarantine), not published: %s",
+        len(quarantined),
+        ", ".join(str(article["source_path"]) for article in quarantined) or "none",
     )
     return manifest

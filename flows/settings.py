@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     dask_workers: int = Field(2, gt=0, description="workers of the local Dask cluster (batches extracted at once)")
     publish_only_ok: bool = Field(False, description="publish only facts whose quality_status is ok")
     keep_publications: int = Field(3, gt=0, description="published versions kept on disk")
+    max_quarantine_share: float = Field(
+        0.2, ge=0, le=1, description="largest share of articles quarantined before a run is refused as systemic"
+    )
     schedule_cron: str = Field("0 6 * * *", description="cron of the scheduled re-ingestion deployment")
     schedule_timezone: str = Field("Asia/Ho_Chi_Minh", description="timezone of the re-ingestion schedule")
 

@@ -22,6 +22,8 @@ LABELS = {
     "row_flags": "row flags, every table and rule (quality.dq_row_flags)",
     "check_rows_validated": "check rows Great Expectations read",
     "flags_carried": "row flags carried over from unchanged rows",
+    "articles_quarantined": "articles quarantined: failed a check of their own, not published (quality.quarantine)",
+    "quarantined_files": "files of the quarantined articles",
     "published_files": "Parquet files in the publication",
     "partitions_written": "Parquet partitions written",
     "partitions_linked": "Parquet partitions reused (hard links)",
@@ -80,6 +82,8 @@ class RunSummary:
     row_flags: int = 0
     check_rows_validated: int = 0
     flags_carried: int = 0
+    articles_quarantined: int = 0
+    quarantined_files: list[str] = field(default_factory=list)
     published_files: int = 0
     articles_rebuilt: int | str = 0
     inputs_fingerprint: str | None = None

@@ -67,6 +67,15 @@ SOURCES = {
         " on articles.doc_id = documents.doc_id"
     ),
 }
+# Quarantined articles (temporary table HELD_BACK, one article_id a row) are left out of every published
+# table: their rows, their document, and the people no other article mentions (by dim_people.sql's key).
+HELD_BACK = "_held_back"
+NOT_HELD_BACK = f"(article_id is null or article_id not in (select article_id from {HELD_BACK}))"
+PUBLISHED_PEOPLE = (
+    "select left(md5(lower(strip_accents(mentions.name))), 16) from staging.stg_person_mentions as mentions"
+    f" inner join marts.dim_articles as articles on mentions.doc_id = articles.doc_id"
+    f" where articles.article_id not in (select article_id from {HELD_BACK})"
+)
 PARTITIONING = ("province", "year")
 # What DuckDB, Hive, Spark, polars and pyarrow all write and read for a null partition value.
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
@@ -90,8 +99,12 @@ def publish(
     only_ok: bool,
     keep: int,
     extra: dict[str, Any] | None = None,
+    quarantined: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Write every published mart and the manifest; returns the manifest."""
+    """Write every published mart without the `quarantined` articles (each with its article_id) and the manifest.
+
+    The manifest lists the quarantined articles as given, so that a reader knows what was held back.
+    """
     runs = publish_dir / "runs"
     staging = publish_dir / f".tmp-{run_id}"
     replaced = publish_dir / f".tmp-{run_id}-replaced"
@@ -105,15 +118,22 @@ def publish(
         _remove_leftovers(publish_dir)
         staging.mkdir()
         reusable = _previous_publication(publish_dir, previous)
+        held_back = [article["article_id"] for article in quarantined or []]
+        con.execute(
+            f"create or replace temp table {HELD_BACK} as select unnest(?::varchar[]) as article_id", [held_back]
+        )
         tables = {
-            name: _write_table(con, name, staging, only_ok=only_ok, previous=reusable) for name in PUBLISHED_MARTS
+            name: _write_table(con, name, staging, only_ok=only_ok, held_back=bool(held_back), previous=reusable)
+            for name in PUBLISHED_MARTS
         }
+        con.execute(f"drop table {HELD_BACK}")
         manifest = {
             "run_id": run_id,
             "published_at": published_at.isoformat(),
             "only_ok_rows": only_ok,
             "path": f"runs/{run_id}",
             "tables": tables,
+            "quarantined": quarantined or [],
             **(extra or {}),
         }
         text = json.dumps(manifest, indent=2, default=str)
@@ -190,20 +210,30 @@ def _previous_publication(publish_dir: Path, previous: str | None) -> _Previous 
     return _Previous(folder, tables) if isinstance(tables, dict) else None
 
 
-def source_query(name: str, only_ok: bool) -> str:
-    """The rows table `name` is published with."""
-    if name in SOURCES:
-        return SOURCES[name]
-    return f"select * from marts.{name}" + (
-        " where quality_status = 'ok'" if only_ok and name == "fct_quantities" else ""
-    )
+def source_query(name: str, only_ok: bool, held_back: bool = False) -> str:
+    """The rows table `name` is published with: without those of the articles in table HELD_BACK if `held_back`."""
+    query = SOURCES.get(name, f"select * from marts.{name}")
+    conditions = ["quality_status = 'ok'"] if only_ok and name == "fct_quantities" else []
+    if held_back and name == "dim_people":
+        conditions.append(f"person_id in ({PUBLISHED_PEOPLE})")
+    elif held_back and name in PARTITIONED_MARTS:
+        conditions.append(NOT_HELD_BACK)
+    if not conditions:
+        return query
+    return f"select * from ({query}) as published where {' and '.join(conditions)}"
 
 
 def _write_table(
-    con: duckdb.DuckDBPyConnection, name: str, folder: Path, *, only_ok: bool, previous: _Previous | None
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    folder: Path,
+    *,
+    only_ok: bool,
+    held_back: bool,
+    previous: _Previous | None,
 ) -> dict[str, Any]:
     filtered = only_ok and name == "fct_quantities"
-    mart = source_query(name, only_ok)
+    mart = source_query(name, only_ok, held_back)
     partitioning = list(PARTITIONING) if name in PARTITIONED_MARTS else []
     target = folder / name
     fingerprint = {"content": CONTENT, "writer": WRITER, "only_ok_rows": only_ok, "columns": _columns(con, mart)}

@@ -300,6 +300,71 @@ def record_results(
     return explained
 
 
+def record_quarantine(
+    con: duckdb.DuckDBPyConnection, catalog: pl.DataFrame, *, run_id: str, quarantined_at: datetime
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Hold back the articles whose own rows fail an article-gated check in run `run_id` (carried flags included).
+
+    Stores and returns one row per article and failing expectation (`quality.quarantine`), and counts by
+    expectation the failing rows that name no article: those cannot be quarantined and must block the run.
+    """
+    gated = catalog.filter(pl.col("gate") == "article").select("expectation", "check_table")
+    con.register("_gated", gated.to_arrow())
+    rows = " union all ".join(
+        f"select '{name}' as check_table, {CHECK_KEY} as row_key, article_id from quality.{name}"
+        for name in CHECK_TABLES
+    )
+    try:
+        con.execute(
+            f"""
+            create or replace temp table _gated_flags as
+            select flags.table_name, flags.expectation, flags.rule, flags.row_key, flags.message, check_rows.article_id
+            from quality.dq_row_flags as flags
+            inner join _gated as gated on flags.expectation = gated.expectation
+            left join ({rows}) as check_rows
+                on gated.check_table = check_rows.check_table and flags.row_key = check_rows.row_key
+            where flags.run_id = ? and flags.severity = 'error'
+            """,
+            [run_id],
+        )
+        con.execute(
+            """
+            insert into quality.quarantine by name
+            select
+                ? as run_id,
+                ? as quarantined_at,
+                flags.article_id,
+                any_value(articles.doc_id) as doc_id,
+                any_value(articles.source_path) as source_path,
+                any_value(articles.title) as title,
+                flags.table_name,
+                flags.expectation,
+                any_value(flags.rule) as rule,
+                count(*) as failing_rows,
+                arg_min(flags.message, flags.row_key) as reason
+            from _gated_flags as flags
+            left join marts.dim_articles as articles on flags.article_id = articles.article_id
+            where flags.article_id is not null
+            group by flags.article_id, flags.table_name, flags.expectation
+            """,
+            [run_id, quarantined_at],
+        )
+        untraced = dict(
+            con.execute(
+                "select expectation, count(*) from _gated_flags where article_id is null group by expectation"
+            ).fetchall()
+        )
+    finally:
+        con.unregister("_gated")
+        con.execute("drop table if exists _gated_flags")
+    quarantine = con.sql(
+        "select * exclude (run_id) from quality.quarantine where run_id = ?"
+        " order by source_path, article_id, expectation",
+        params=[run_id],
+    ).pl()
+    return quarantine, untraced
+
+
 def _messages(con: duckdb.DuckDBPyConnection, catalog: pl.DataFrame, flags: pl.DataFrame) -> pl.DataFrame:
     """One row per (check table, message column, flagged row key) with the message text."""
     parts = []

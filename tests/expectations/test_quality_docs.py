@@ -59,6 +59,32 @@ def test_the_verdict_follows_severity(severity: str, verdict: str) -> None:
     assert f"<strong>{verdict}</strong>" in docs.run_page("r", datetime(2024, 3, 1), results, _flags(0))
 
 
+def test_errors_of_an_article_s_own_rows_quarantine_it_and_the_page_lists_it() -> None:
+    results = RESULTS.with_columns(
+        expectation=pl.Series(["article has a body", "fact_id is unique"]), severity=pl.lit("error")
+    )
+    quarantine = pl.DataFrame(
+        {
+            "source_path": ["900_title_only.txt"],
+            "article_id": ["a9"],
+            "title": ["Made-up headline"],
+            "expectation": ["article has a body"],
+            "failing_rows": [1],
+            "reason": ["article a9 (900_title_only.txt) has no body text"],
+        }
+    )
+
+    page = docs.run_page("r", datetime(2024, 3, 1), results, _flags(0), quarantine=quarantine)
+
+    assert "<strong>Articles quarantined</strong>" in page
+    assert "<h2>Quarantined articles</h2>" in page and "900_title_only.txt" in page and "has no body text" in page
+    # An error no quarantined article explains fails the run.
+    failing = results.with_columns(success=pl.lit(False))
+    assert "<strong>Failed</strong>" in docs.run_page(
+        "r", datetime(2024, 3, 1), failing, _flags(0), quarantine=quarantine
+    )
+
+
 def test_a_long_list_of_flags_is_cut_and_says_where_the_rest_is(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(docs, "MAX_ROWS", 5)
 

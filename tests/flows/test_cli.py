@@ -105,7 +105,7 @@ class _Fake:
 @pytest.mark.parametrize(
     ("outcome", "code"),
     [
-        ("quality", cli.Exit.quality_gate),  # expectations of severity error failed: nothing published
+        ("quality", cli.Exit.quality_gate),  # a systemic quality failure: nothing published
         ("busy", cli.Exit.crash),  # another run holds the warehouse
         ("bug", cli.Exit.crash),  # anything else
     ],
@@ -117,7 +117,7 @@ def test_run_exit_codes_tell_a_failed_gate_from_a_crash(
     from warehouse.db import WarehouseBusy
 
     error = {
-        "quality": QualityGateFailed("not published: expectations of severity error failed"),
+        "quality": QualityGateFailed("not published: dim_people: dim_people key is unique (2 rows)"),
         "busy": WarehouseBusy("another newsfacts run is writing"),
         "bug": KeyError("boom"),
     }[outcome]

@@ -309,6 +309,42 @@ def test_articles_without_province_or_date_land_in_the_default_partition(marts, 
     ]
 
 
+def test_quarantined_articles_are_left_out_of_every_table_and_named_in_the_manifest(marts, tmp_path: Path) -> None:
+    # People matched by dim_people.sql's key: one only in the quarantined article a1, one also in a3.
+    marts.execute("drop table marts.dim_people")
+    marts.execute("""
+        create table marts.dim_people as
+        select left(md5(lower(strip_accents(name))), 16) as person_id, name
+        from (values ('Tran Thi Held'), ('Le Van Both')) as t(name)
+    """)
+    marts.execute("""
+        insert into staging.stg_person_mentions values
+            ('da1', 0, 0, 13, 'Tran Thi Held', null, 'Tran Thi Held', null, null),
+            ('da1', 1, 0, 11, 'Le Van Both', null, 'Le Van Both', null, null),
+            ('da3', 0, 0, 11, 'Le Van Both', null, 'Le Van Both', null, null)
+    """)
+    held = [{"article_id": "a1", "doc_id": "da1", "source_path": "a1.txt", "reasons": ["no body"]}]
+    folder = tmp_path / "published"
+    _publish(marts, folder, 1)
+
+    manifest = publish(marts, folder, run_id="run-2", published_at=T0, only_ok=False, keep=3, quarantined=held)
+
+    assert manifest["quarantined"] == held and read_manifest(folder)["quarantined"] == held
+    for name in PARTITIONED_MARTS:
+        got = READERS["duckdb"](marts, folder / "current" / name)
+        expected = _expected(marts, name).filter(pl.col("article_id") != "a1")
+        assert_frame_equal(got.with_columns(pl.col("year").cast(pl.Int64)), expected, check_row_order=False)
+        assert manifest["tables"][name]["rows"] == expected.height, name
+    people = READERS["duckdb"](marts, folder / "current" / "dim_people")
+    assert people["name"].to_list() == ["Le Van Both"]
+    # a1 alone made fct_quantities' partition hanoi/2024: it is gone, the others are linked from the last run.
+    quantities = manifest["tables"]["fct_quantities"]
+    assert ("hanoi", 2024) not in [(p["province"], p["year"]) for p in quantities["partitions"]]
+    assert quantities["written"] == 0 and quantities["linked"] == len(quantities["partitions"])
+    # The temporary table of held-back articles is gone with the publication.
+    assert not marts.execute("select count(*) from duckdb_tables() where table_name = '_held_back'").fetchone()[0]
+
+
 def test_an_empty_mart_is_one_empty_file_that_readers_still_find(marts, tmp_path: Path) -> None:
     folder = tmp_path / "published"
     marts.execute("delete from marts.fct_events")
