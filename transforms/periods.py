@@ -78,6 +78,9 @@ PERIOD = "|".join(
         rf"{_MONTH_NAME},?\s+|\d{{1,2}}/\d{{1,2}}/)(?P<date_y>{_YEAR}))",
         rf"(?P<month>(?-u:\b)(?P<m_name>{_MONTH_NAME})(?:\s+(?P<m_y>{_YEAR}))?)(?-u:\b)",
         r"(?P<relative>(?i:(?P<rel>this|last|next)\s+year))",
+        # The present is the year of publication: "the current population", "now has 9 districts".
+        r"(?P<present>(?-u:\b)(?i:currently|at\s+present|presently|now|today"
+        r"|the\s+current\s+(?:population|number|total|area|size))(?-u:\b))",
         rf"(?P<year>(?-u:\b){_YEAR}(?-u:\b))",
     ]
 )
@@ -228,7 +231,11 @@ def _period_mentions(sentences: pl.LazyFrame, published: pl.LazyFrame) -> pl.Laz
         parts.join(published, on="doc_id", how="left")
         .with_columns(
             _type=kind,
-            _year=pl.when(pl.col("relative").is_not_null()).then(relative_year).otherwise(pl.coalesce(year, bare_year)),
+            _year=pl.when(pl.col("relative").is_not_null())
+            .then(relative_year)
+            .when(pl.col("present").is_not_null())
+            .then(published_year)
+            .otherwise(pl.coalesce(year, bare_year)),
             _part=part.cast(pl.Int32),
             _year_to=pl.col("span_to").cast(pl.Int32, strict=False),
             _is_base=pl.col("base").is_not_null(),

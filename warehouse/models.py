@@ -23,14 +23,15 @@ MODEL_ORDER = (
     ("marts", "fct_person_roles"),
     ("marts", "fct_document_refs"),
     ("marts", "fct_events"),
+    ("intermediate", "int_indicator_facts"),
     ("marts", "fct_indicators"),
 )
 MART_ORDER = tuple(name for schema, name in MODEL_ORDER if schema == "marts")
 SCHEMA_OF = {name: schema for schema, name in MODEL_ORDER}
 # Marts whose quality columns come from the row flags: rebuilt after each validation.
 FLAGGED_MARTS = ("fct_quantities",)
-# Marts reconciled from the flagged facts (a flagged fact is never chosen): rebuilt whole after them.
-RECONCILED_MARTS = ("fct_indicators",)
+# Models reconciled from the flagged facts (a flagged fact is never chosen): rebuilt whole after them.
+RECONCILED_MODELS = ("int_indicator_facts", "fct_indicators")
 
 
 def load_reference(con: duckdb.DuckDBPyConnection, directory: Path) -> list[str]:
@@ -209,8 +210,8 @@ def build_flagged_marts(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
         finally:
             con.execute("drop table if exists fact_scope")
         flagged += con.execute(f"select count(*) from marts.{name} where quality_status != 'ok'").fetchall()[0][0]
-    for name in RECONCILED_MARTS:
-        con.execute(f"create or replace table marts.{name} as\n{model_sql(name)}")
+    for name in RECONCILED_MODELS:
+        con.execute(f"create or replace table {SCHEMA_OF[name]}.{name} as\n{model_sql(name)}")
     return flagged
 
 

@@ -58,6 +58,8 @@ def _periods(sentences_of, vocab, text: str, published: datetime | None = PUBLIS
         ("In the first quarter, exports reached USD 2 billion.", "USD 2 billion", "2024-Q1", "quarter", "sentence"),
         ("This year, the province collected VND 900 billion.", "VND 900 billion", "2024", "year", "sentence"),
         ("Last year, the province collected VND 800 billion.", "VND 800 billion", "2023", "year", "sentence"),
+        # The present is the year published, and is not carried over from an earlier year.
+        ("Founded in 1997, the province currently has 9 districts.", "9 districts", "2024", "year", "sentence"),
         # What a change is compared with is not the figure's period.
         ("Exports rose 10% over the same period last year.", "10%", None, None, None),
         ("Exports rose 10% compared with 2022.", "10%", None, None, None),
@@ -91,6 +93,14 @@ def test_a_period_is_carried_from_the_sentence_before(sentences_of, vocab) -> No
     ]
     # Not across a paragraph and past the sentence before.
     assert got.filter(pl.col("surface") == "12 districts")["period"].to_list() == [None]
+
+
+def test_the_present_is_not_carried_from_the_past(sentences_of, vocab) -> None:
+    text = "The city was named a grade I urban area in 2017. The current population is over 2.6 million people."
+    got = _periods(sentences_of, vocab, text)
+    assert got.filter(pl.col("surface") == "over 2.6 million people").select("period", "period_source").rows() == [
+        ("2024", "sentence")
+    ]
 
 
 def test_no_publication_date_leaves_a_yearless_period_unknown(sentences_of, vocab) -> None:

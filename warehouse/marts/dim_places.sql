@@ -72,7 +72,9 @@ name_keys as (
     -- Every spelling folded to lower-case ASCII words, as `newsfacts indicators` looks a place up.
     select
         place_id,
-        list(distinct trim(regexp_replace(strip_accents(replace(lower(spelling), 'đ', 'd')), '[^a-z0-9]+', ' ', 'g')))
+        list_sort(list(distinct trim(
+            regexp_replace(strip_accents(replace(lower(spelling), 'đ', 'd')), '[^a-z0-9]+', ' ', 'g')
+        )))
             as name_keys
     from spellings
     where spelling != ''
