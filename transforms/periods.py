@@ -134,6 +134,14 @@ def assign_periods(quantities: pl.LazyFrame, sentences: pl.LazyFrame, published:
             .otherwise(pl.col("_ps") - pl.col("_qe"))
         )
         .filter(pl.col("_distance") <= PERIOD_CHARS)
+        # A period past a semicolon is of the next clause's figures ("... is estimated at 8.56%; in 2023 ...").
+        .join(sentences.select("doc_id", "sentence_no", "sentence"), on=["doc_id", "sentence_no"], how="left")
+        .with_columns(
+            _gap=pl.when(pl.col("_pe") <= pl.col("match_start"))
+            .then(pl.col("sentence").str.slice(pl.col("_pe"), pl.col("_distance")))
+            .otherwise(pl.col("sentence").str.slice(pl.col("_qe"), pl.col("_distance")))
+        )
+        .filter(~pl.col("_gap").str.contains(";", literal=True))
         .sort("_distance", "_ps")
         .group_by("doc_id", "char_start")
         .agg(pl.col("_type", "_year", "_part", "_year_to").first(), pl.col("_sentence_year").first())

@@ -96,7 +96,7 @@ _MATCH_SQL = """
 select place_id, name, level, kind
 from marts.dim_places
 where list_has_any(name_keys, [$folded, $name])
-order by level, place_id
+order by case level when 'province' then 0 when 'district' then 1 else 2 end, place_id
 """
 
 

@@ -60,6 +60,14 @@ def _periods(sentences_of, vocab, text: str, published: datetime | None = PUBLIS
         ("Last year, the province collected VND 800 billion.", "VND 800 billion", "2023", "year", "sentence"),
         # The present is the year published, and is not carried over from an earlier year.
         ("Founded in 1997, the province currently has 9 districts.", "9 districts", "2024", "year", "sentence"),
+        # Not past a semicolon: a period there is of the next clause.
+        (
+            "Growth in the 3 years (2021 - 2023) was 8.56%; the economy in 2023 grew 1.3 times.",
+            "8.56%",
+            "2021-2023",
+            "years",
+            "sentence",
+        ),
         # What a change is compared with is not the figure's period.
         ("Exports rose 10% over the same period last year.", "10%", None, None, None),
         ("Exports rose 10% compared with 2022.", "10%", None, None, None),
