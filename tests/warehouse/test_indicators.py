@@ -2,7 +2,8 @@
 
 The articles plant every status: two articles agreeing on a budget whose year is said one sentence earlier,
 three disagreeing on a growth rate, an estimate revised by a later final figure, a target beside the actual of
-the same year, and an implausible figure that must never be chosen.
+the same year, an implausible figure that must never be chosen, and a quarantined title-only file whose
+figure must count nowhere.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ ARTICLES = {
         "Tay Ninh trade results\nMonday, 08/01/2024 08:00\n"
         "In 2023, the export turnover of Tay Ninh province reached USD 5.2 billion.\n"
     ),
+    # A scraper that kept only the headline: quarantined, and none of its figures feeds an indicator.
+    "title-only.txt": "In 2023, the GRDP of Binh Duong province grew by 9.9%\n",
     "population-slip.txt": (
         "Long An population\nSaturday, 03/02/2024 08:00\n"
         "In 2023, the population of Long An province was 1,720 people.\n"
@@ -93,6 +96,19 @@ def test_conflicting_articles_are_reconciled_with_the_value_most_agree_on(built)
     assert (growth["spread_min"], growth["spread_max"]) == (7.2, 8.5)
     assert growth["n_articles"] == 3
     assert len(growth["article_ids"]) == 3 and len(growth["fact_ids"]) == 3
+
+
+def test_a_quarantined_article_feeds_no_indicator(built) -> None:
+    con = duckdb.connect(str(built["warehouse"]), read_only=True)
+    try:
+        (held,) = con.execute("select distinct article_id from quality.quarantine").fetchall()
+        kept = con.execute("select count(*) from marts.fct_quantities where article_id = ?", [held[0]]).fetchall()
+        fed = con.execute(
+            "select count(*) from marts.fct_indicators where list_contains(article_ids, ?)", [held[0]]
+        ).fetchall()
+    finally:
+        con.close()
+    assert kept == [(1,)] and fed == [(0,)]
 
 
 def test_a_target_never_mixes_with_the_actuals(built) -> None:

@@ -1,7 +1,7 @@
 -- int_indicator_facts: one row per fact that states an indicator (a place's metric for a period, of one kind), keyed by
 -- indicator_id, with whether it may be chosen and how it ranks: what marts.fct_indicators reconciles.
--- A fact counts when the text states its subject and its period. A fact flagged by any rule but the
--- disagreement between articles is not usable. An estimate is an early actual, and is not final. What a figure is
+-- A fact counts when the text states its subject and its period, and its article is not quarantined. A fact
+-- flagged by any rule but the disagreement between articles is not usable. An estimate is an early actual, and is not final. What a figure is
 -- measured against (base) and the unit's dimension are part of the grain: GRDP growth and GRDP in VND are two
 -- indicators. Built with the marts and again once validation has flagged the facts.
 with
@@ -40,6 +40,13 @@ doubted as (
         and run_id in (select last_validation.run_id from last_validation)
 ),
 
+quarantined as (
+    -- Articles held back from publishing (quality.quarantine): their facts feed no indicator.
+    select distinct article_id
+    from quality.quarantine
+    where run_id in (select last_validation.run_id from last_validation)
+),
+
 facts as (
     select
         quantities.fact_id,
@@ -67,6 +74,7 @@ facts as (
     left join units on quantities.unit = units.unit
     where
         quantities.subject_place_id is not null
+        and quantities.article_id not in (select quarantined.article_id from quarantined)
         and quantities.subject_source in ('clause', 'sentence', 'carried', 'article')
         and quantities.period is not null
         and quantities.figure_kind is not null
