@@ -6,8 +6,10 @@ import polars as pl
 
 from transforms.clean import CONTENT_KINDS
 
-# "Thứ 5, Ngày 25/05/2023, 15:00": the portal's local time (Asia/Ho_Chi_Minh).
-_PUBLISHED = r"(\d{1,2}/\d{1,2}/\d{4})(?:\s*,?\s*(\d{1,2}:\d{2}))?"
+# "Thứ 5, Ngày 25/05/2023, 15:00", "09:01, 21/01/2015", "5:36:31 PM | 21/5/2013", "Cập nhật: 26-02-2024 | 12:46":
+# the portal's local time (Asia/Ho_Chi_Minh), day first.
+_PUBLISHED_DATE = r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})"
+_PUBLISHED_TIME = r"(\d{1,2}):(\d{2})(?::\d{2})?(?:\s*([AaPp])[Mm])?"
 # What RE2's (DuckDB's) `\s` matches: the article's content key is defined in SQL, over these runs.
 # Only runs that are not already one space are rewritten: replacing every single space by itself cost
 # four times the rest of the function.
@@ -23,10 +25,18 @@ def publication_dates(lines: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _stamp(line: pl.Expr) -> pl.Expr:
+    """The date and time of a publication line; a date that is no day-first date (8/21/2024) gives null."""
+    hour = line.str.extract(_PUBLISHED_TIME, 1).cast(pl.Int32, strict=False).fill_null(0)
+    meridiem = line.str.extract(_PUBLISHED_TIME, 3).str.to_lowercase()
+    hour = pl.when((meridiem == "p") & (hour < 12)).then(hour + 12).when((meridiem == "a") & (hour == 12)).then(0)
+    hour = hour.otherwise(line.str.extract(_PUBLISHED_TIME, 1).cast(pl.Int32, strict=False).fill_null(0))
     stamp = pl.concat_str(
-        line.str.extract(_PUBLISHED, 1), line.str.extract(_PUBLISHED, 2).fill_null("00:00"), separator=" "
+        *(line.str.extract(_PUBLISHED_DATE, group) for group in (1, 2, 3)),
+        hour.cast(pl.String),
+        line.str.extract(_PUBLISHED_TIME, 2).fill_null("00"),
+        separator=" ",
     )
-    return stamp.str.to_datetime("%d/%m/%Y %H:%M", strict=False)
+    return stamp.str.to_datetime("%d %m %Y %H %M", strict=False)
 
 
 def build_articles(lines: pl.LazyFrame, places: pl.LazyFrame) -> pl.LazyFrame:
