@@ -72,6 +72,19 @@ def measure(warehouse: Path) -> dict:
             "facts": con.execute("select count(*) from marts.fct_quantities").fetchall()[0][0],
             "indicators": con.execute("select count(*) from marts.fct_indicators").fetchall()[0][0],
         }
+        # Every indicator stated by more than one article lists all of them: the articles of its facts.
+        sources = con.execute(
+            "with stated as (select indicator_id, list_sort(list(distinct article_id)) as articles"
+            " from intermediate.int_indicator_facts group by indicator_id)"
+            " select count(*), count(*) filter (where list_sort(indicators.article_ids) = stated.articles"
+            " and len(indicators.article_ids) = indicators.n_articles)"
+            " from marts.fct_indicators as indicators inner join stated using (indicator_id)"
+            " where indicators.n_articles > 1"
+        ).fetchall()[0]
+        size["multi_article_indicators"], size["listing_all_their_articles"] = sources
+        size["by_status"] = dict(
+            con.execute("select status, count(*) from marts.fct_indicators group by status order by status").fetchall()
+        )
         written = con.execute(
             "select lower(name) || ' province' from marts.dim_places where place_id = ?", [busiest[0][0]]
         ).fetchall()[0][0]
