@@ -30,6 +30,12 @@ def _canonical(frame: pl.DataFrame) -> pl.DataFrame:
     frame = frame.with_columns(
         pl.col(c).map_elements(_digest, return_dtype=pl.String) for c in frame.columns if c in TEXTS
     )
+    # A list (an indicator's fact ids, a place's spellings) as its items joined by |, in their order.
+    frame = frame.with_columns(
+        pl.col(c).list.eval(pl.element().cast(pl.String)).list.join("|")
+        for c, kind in frame.schema.items()
+        if isinstance(kind, pl.List)
+    )
     frame = frame.select(sorted(frame.columns)).cast({c: pl.String for c in frame.columns})
     return frame.sort(frame.columns, nulls_last=True)
 

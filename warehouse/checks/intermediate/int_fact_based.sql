@@ -34,6 +34,7 @@ scoped_facts as (
         -- (transforms.places.STATED_SOURCES): a guessed subject gets unit and consistency checks alone.
         case when subject_source in ('clause', 'sentence', 'carried', 'article') then subject_kind end as subject_kind,
         period,
+        period_end,
         published_at
     from intermediate.int_quantities
     where article_id in (select scope.article_id from scope)
@@ -110,7 +111,7 @@ based as (
         facts.conflict_key,
         spans.text_at_span,
         spans.gap_before,
-        coalesce(try_cast(right(facts.period, 4) as integer), year(facts.published_at)) as fact_year
+        coalesce(year(facts.period_end), year(facts.published_at)) as fact_year
     from facts
     left join spans on facts.fact_id = spans.fact_id
     left join metrics on facts.metric = metrics.metric
