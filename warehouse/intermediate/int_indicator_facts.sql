@@ -78,8 +78,9 @@ facts as (
         and quantities.subject_source in ('clause', 'sentence', 'carried', 'article')
         and quantities.period is not null
         and quantities.figure_kind is not null
-        -- Generic metrics ("other", a bare "rate") name no indicator.
-        and quantities.metric not in ('other', 'rate')
+        -- Generic metrics ("other", a bare "rate") name no indicator, nor how long something lasts or how old
+        -- someone is.
+        and quantities.metric not in ('other', 'rate', 'duration', 'age')
         and quantities.value is not null
         and coalesce(units.dimension, 'count') != 'ratio'
 ),
