@@ -51,7 +51,7 @@ _PERIODS = {"term", "year", "month", "season", "race", "game", "match", "century
 # "A" or "one" is a number only before a scale word or a unit ("a million", "one percent", "a mile").
 _ARTICLE_SCALES = ("thousand", "million", "billion", "trillion")
 # Unit words that follow an article without measuring anything ("a people", "a times").
-_NOT_ARTICLE_UNITS = {"times", "people", "persons", "sterling", "knot", "knots"}
+_NOT_ARTICLE_UNITS = {"times", "people", "persons", "sterling", "knot", "knots", "point", "points"}
 # Words that make "one" a pronoun or a phrase, not a count ("the one", "one of", "at one point").
 _NOT_ONE_BEFORE = {
     "the",
@@ -206,7 +206,12 @@ class _Token:
 
 def _article_measures(vocab: Vocabulary) -> str:
     """Alternation of the words an article before makes a number of: scale words and word units."""
-    units = vocab.table("units").filter(pl.col("position").is_in(["after", "both"]))["surface"].to_list()
+    # "A year ago", "twice a day", "at one point": an article before a duration or a point is no amount.
+    units = (
+        vocab.table("units")
+        .filter(pl.col("position").is_in(["after", "both"]) & (pl.col("dimension") != "duration"))["surface"]
+        .to_list()
+    )
     words = [u for u in units if re.fullmatch(r"[a-z][a-z -]{2,}", u) and u not in _NOT_ARTICLE_UNITS]
     return "|".join(re.escape(w) for w in sorted({*words, *_ARTICLE_SCALES}, key=len, reverse=True))
 
@@ -482,6 +487,35 @@ def _signs(parsed: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def _period_name(vocab: Vocabulary) -> pl.Expr:
+    """Whether a duration names a period rather than measures one: "5-year plan", "the first 6 months of 2023".
+
+    A duration used as an adjective (its unit singular) before a plan, a strategy or a term is part of the name
+    of that plan; "the first six months" is a part of a year, as "Q1" is. "A 10-year bond", "the past 20 years"
+    and "a 4-year high" stay durations.
+    """
+    names = vocab.built(
+        "period_names",
+        lambda: alternation(
+            vocab.table("count_nouns").filter(pl.col("kind").is_in(["term", "period_name"]))["noun"].to_list()
+        ),
+    )
+    duration = (pl.col("_unit_dim") == "duration") | (pl.col("_noun_kind") == "duration")
+    after = pl.col("sentence").str.slice(pl.col("match_end"), 80)
+    # The words up to the first that starts a phrase of its own: "5-year socio-economic development plan", not
+    # "5 years of implementing the plan".
+    modified = after.str.extract(r"^((?:[\s-]+[\p{L}'’-]+){1,4})", 1).str.replace(
+        r"(?i)(?-u:\b)(?:of|in|on|at|for|to|and|or|the|a|an|by|with|from|since|after|before|ago|was|is)(?-u:\b).*$", ""
+    )
+    adjectival = ~pl.col("unit").fill_null("s").str.contains(r"s$") & modified.str.contains(
+        rf"(?i)(?-u:\b){names}(?-u:\b)"
+    )
+    part_of_year = pl.col("_prefix").str.contains(r"(?i)(?-u:\b)first\s+$") | (
+        pl.col("_prefix").str.contains(r"(?i)(?-u:\b)(?:last|final)\s+$") & after.str.contains(r"^\s+of(?-u:\b)")
+    )
+    return (duration & (adjectival.fill_null(False) | part_of_year)).fill_null(False)
+
+
 def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     """Raw numeric mentions with parsed parts; bare numbers (years, dates, codes) are dropped."""
     pattern = vocab.built("quantity_pattern", lambda: quantity_pattern(vocab))
@@ -580,7 +614,7 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         pl.col("noun").is_not_null()
         # "Hundreds of models": a vague count is no figure the portals' gold keeps; "hundreds of pounds" is.
         & (pl.col("_word_qualifier").fill_null("") != "at_least")
-        & (pl.col("_noun_kind").fill_null("") != "duration")
+        & (pl.col("_noun_kind").fill_null("") != "term")
         & ~has_stopword
         & ~pl.col("_is_year")
         # A count is whole unless scaled ("2.6 million people"); "4.0 technology" is not.
@@ -599,7 +633,9 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     # "at 4 p.m." is a time, not four pence.
     clock = (pl.col("unit") == "p") & pl.col("sentence").str.slice(pl.col("match_end"), 2).str.contains(r"^\.m")
     kept = (
-        parsed.filter((is_measured | is_counted) & ~pl.col("_in_name") & ~pl.col("_code") & ~clock)
+        parsed.filter(
+            (is_measured | is_counted) & ~pl.col("_in_name") & ~pl.col("_code") & ~clock & ~_period_name(vocab)
+        )
         .with_columns(_ext=(pl.col("_metre") & pl.col("_squared").is_in(["²", "³"])).cast(pl.Int64))
         # "One economic zone": a singular noun the pattern does not read is counted where "one" counts it.
         .with_columns(
@@ -647,6 +683,7 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
             "_word_unit",
             "_unit",
             pl.when(pl.col("_noun_kind") == "person").then(pl.lit("persons")),
+            pl.when(pl.col("_noun_kind") == "duration").then(pl.col("_noun_unit")),
             pl.lit("count"),
         ).alias("unit"),
         pl.col("per")
@@ -804,7 +841,7 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
     )
     fits = (
         (pl.col("_metric_dim") == pl.col("_unit_dim"))
-        | (pl.col("_unit_dim") == "ratio")
+        | ((pl.col("_unit_dim") == "ratio") & (pl.col("_metric_dim") != "duration"))
         | ((pl.col("_unit_dim") == "share_change") & (pl.col("_metric_dim") == "share"))
     )
     hits = (
@@ -893,6 +930,11 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
         .with_columns(
             metric=pl.when(pl.col("unit") == "percent")
             .then(share_metric)
+            # "A 23-year-old", "12 years old", "aged 45": an age; any other duration is a duration.
+            .when((pl.col("_unit_dim") == "duration") & pl.col("surface").str.contains(r"(?i)[-\s]old$"))
+            .then(pl.lit("age"))
+            .when(pl.col("_unit_dim") == "duration")
+            .then(pl.coalesce("_metric", pl.lit("duration")))
             .otherwise(pl.col("_metric"))
             .fill_null("other")
         )

@@ -121,9 +121,11 @@ def test_find_quantities(sentences_of, vocab, assert_spans, text: str, expected:
         "Resolution No. 03-NQ/TU was issued under Decree 15/2021/ND-CP.",
         # Ordinals.
         "The 13th National Party Congress and the 20th Provincial Party Congress.",
-        # Durations.
-        "After 25 years of development, the province grew.",
-        "Over the past 3 years, more than 25 years and 6 months passed.",
+        # A duration that names a plan or a term, and a part of a year, are not durations.
+        "The five-year socio-economic development plan and the 10-year strategy were approved.",
+        "Over the first 6 months of this year, he served a 5-year term.",
+        # "A year ago", "twice a day": an article before a duration is no amount.
+        "A year ago they met twice a day.",
         # "4.0" is a name, not an amount of technologies.
         "Binh Duong entered the 4.0 technology platforms era.",
         # Group and phase labels.
@@ -138,6 +140,34 @@ def test_find_quantities(sentences_of, vocab, assert_spans, text: str, expected:
 )
 def test_non_facts_are_not_extracted(sentences_of, vocab, text: str) -> None:
     assert _quantities(sentences_of, vocab, text)["surface"].to_list() == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A duration, in digits or words, and joined to its number by a hyphen.
+        ("After 25 years of development, the province grew.", [("25 years", 25.0, None, "year", "duration")]),
+        (
+            "It hit a three-week low on a 10-year bond.",
+            [("three-week", 3.0, None, "week", "duration"), ("10-year", 10.0, None, "year", "duration")],
+        ),
+        # A range of durations is one fact.
+        ("Flights were delayed 3-6 hours.", [("3-6 hours", 3.0, 6.0, "hour", "duration")]),
+        # Words between the number and its unit ("Earth days").
+        ("The planet orbits in 36 Earth days.", [("36 Earth days", 36.0, None, "day", "duration")]),
+        # Ages: "-old" after the unit, or "aged" and "the age of" before it.
+        ("A 23-year-old man was hurt.", [("23-year-old", 23.0, None, "year", "age")]),
+        ("The boy is 12 years old.", [("12 years old", 12.0, None, "year", "age")]),
+        ("People under the age of 25 years voted.", [("25 years", 25.0, None, "year", "age")]),
+    ],
+)
+def test_durations_and_ages(sentences_of, vocab, assert_spans, text: str, expected: list[tuple]) -> None:
+    sentences = sentences_of(text)
+    got = assign_metrics(find_quantities(sentences, vocab), sentences, vocab).collect()
+    columns = ["surface", "value", "value_max", "unit", "metric"]
+    want = pl.DataFrame(expected, schema=got.select(columns).schema, orient="row")
+    assert_frame_equal(got.select(columns), want, check_row_order=False)
+    assert_spans(text, got, "surface")
 
 
 @pytest.mark.parametrize(
@@ -308,8 +338,8 @@ def test_metric_and_base(sentences_of, vocab, text: str, surface: str, metric: s
         ),
         # With a scale word and a qualifier.
         ("More than two thousand workers came.", [("More than two thousand workers", 2000.0, "persons")]),
-        # A duration in words is not a fact; "one of them" names no count.
-        ("In two years, one of them grew.", []),
+        # A duration in words is a duration; "one of them" names no count.
+        ("In two years, one of them grew.", [("two years", 2.0, "year")]),
         # A scale word after digits stays the digits' ("2.6 million"), not a number in words.
         ("It has 2.6 million people.", [("2.6 million people", 2.6e6, "persons")]),
         # "A" before a scale word or a unit is one; "half a" is a half.
@@ -374,7 +404,7 @@ def test_numbers_in_words(sentences_of, vocab, assert_spans, text: str, expected
         # A square metre written with a space.
         ("The pool is 5 m² wide.", [("5 m²", 5.0, "m2")]),
         # A letter after a long number is a name, not a scale.
-        ("HD 21749b takes 36 Earth days.", []),
+        ("HD 21749b takes 36 Earth days.", [("36 Earth days", 36.0, "day")]),
     ],
 )
 def test_scale_suffixes(sentences_of, vocab, assert_spans, text: str, expected: list[tuple]) -> None:
