@@ -431,6 +431,8 @@ def _merge_ranges(parsed: pl.LazyFrame) -> pl.LazyFrame:
     agrees = (
         (pl.col("_base") < following("_base") * following("_factor").fill_null(1.0) / pl.col("_factor").fill_null(1.0))
         & pl.col("num_hi").is_null()
+        # "From 43,421 in 2019 to 90,110": a year is no lower end.
+        & ~pl.col("_is_year")
         & following("qual").is_null()
         & (pl.col("_unit").is_null() | (pl.col("_unit") == following("_unit")))
         & pl.col("noun").is_null()
@@ -510,14 +512,177 @@ def _period_name(vocab: Vocabulary) -> pl.Expr:
     adjectival = ~pl.col("unit").fill_null("s").str.contains(r"s$") & modified.str.contains(
         rf"(?i)(?-u:\b){names}(?-u:\b)"
     )
-    part_of_year = pl.col("_prefix").str.contains(r"(?i)(?-u:\b)first\s+$") | (
-        pl.col("_prefix").str.contains(r"(?i)(?-u:\b)(?:last|final)\s+$") & after.str.contains(r"^\s+of(?-u:\b)")
+    # "In the first three months,", "the first 6 months of 2023", "the last 3 months of the year": a part of the year;
+    # "its first three months of operation", "the final two minutes of the first half" measure something.
+    part_of_year = pl.col("_prefix").str.contains(r"(?i)(?-u:\b)(?:first|last|final)\s+$") & (
+        ~after.str.contains(r"(?i)^\s+of(?-u:\b)")
+        | after.str.contains(r"(?i)^\s+of\s+(?:(?:the|this|last|next|that)\s+)?(?:year|\d{4})(?-u:\b)")
     )
     return (duration & (adjectival.fill_null(False) | part_of_year)).fill_null(False)
 
 
+def _bare_unit(vocab: Vocabulary, no_noun: pl.Expr) -> pl.Expr:
+    """The unit of a number written without one where the sentence gives it a meaning, else null.
+
+    A level after a noun that names one and "of" ("an average of 1,500", "a crowd of 21,708"), after a verb of
+    level and "at" or "to" ("the index closed at 1,250.3", "rose 1.53% to 1,648.70"), an age ("aged 45"), or an
+    amount with a scale word ("shipments of 211 million"). Names and codes have no such words before them
+    ("iPhone 11", "Route 1A", "Decree 15") and stay out, as do years, dates, times, scores and ordinals.
+    """
+
+    def cues(kind: str) -> str:
+        words = vocab.table("bare_number_cues").filter(pl.col("kind") == kind)["cue"].to_list()
+        return vocab.built(f"bare_cues:{kind}", lambda: alternation(words))
+
+    units = vocab.built(
+        "bare_cue_units",
+        lambda: vocab.table("bare_number_cues").select(pl.col("cue").alias("_cue"), pl.col("unit").alias("_cue_unit")),
+    )
+    prefix = pl.col("_prefix").str.slice(-90).str.to_lowercase()
+    cue = pl.coalesce(
+        prefix.str.extract(rf"(?-u:\b)({cues('noun')})\s+of\s+$", 1),
+        prefix.str.extract(rf"(?-u:\b)({cues('before')})\s+$", 1),
+    )
+    cue_unit = cue.replace_strict(units["_cue"], units["_cue_unit"], default=None)
+    level_verb = prefix.str.contains(
+        rf"(?-u:\b){cues('verb')}(?-u:\b)(?:[^.;:!?]|[.:]\d){{0,60}}?(?-u:\b)(?:at|to|from)\s+$"
+    )
+    after = pl.col("sentence").str.slice(pl.col("match_end"), 12)
+    scales = vocab.regex("scale_words", "word")
+    bare = (
+        pl.col("_unit").is_null()
+        & no_noun
+        & pl.col("cur").is_null()
+        & pl.col("_word_unit").is_null()
+        & pl.col("_word_value").is_null()
+        # A range only with a scale word ("195 million-215 million"): "won 28-3" is a score, "2021-2025" years.
+        & ((pl.col("num_hi").is_null() & ~pl.col("_merged")) | pl.col("_factor").is_not_null())
+        & ~pl.col("_is_year")
+        # A year after any word ("at 2024 prices"), an ordinal or a code glued to letters ("15th", "1A"), a time
+        # or a date ("11:30", "5/6", "5 p.m.", "1130 GMT").
+        & ~pl.col("_num").cast(pl.Int64, strict=False).is_between(YEAR_MIN, YEAR_MAX).fill_null(False)
+        & ~after.str.contains(r"^(?:\p{L}|[:/]\d|\s*(?:[ap]\.?m\b|GMT|UTC))")
+        # "2.71 million billion VND": a second scale word the pattern did not read; the amount is not bare.
+        & ~after.str.contains(rf"(?i)^\s+{scales}(?-u:\b)")
+    )
+    # A one-letter suffix scales only an amount with a currency ("$4.2b"), not a code ("Highway 37B").
+    scaled = pl.col("_factor").is_not_null() & ~pl.col("scale").is_in(list(_LETTER_SCALES))
+    people = vocab.built(
+        "person_nouns",
+        lambda: alternation(
+            [n.removesuffix("s") for n in vocab.table("count_nouns").filter(pl.col("kind") == "person")["noun"]]
+        ),
+    )
+    # "The number of tourists ... increased to 140,000", "passenger numbers to 7.2 billion": the clause counts people.
+    counts_people = (
+        pl.col("_prefix")
+        .str.replace(r"^.*[;:]", "")
+        .str.slice(-120)
+        .str.contains(rf"(?i)(?-u:\b)(?:{people[3:-1]})s?(?-u:\b)|(?-u:\b)people(?-u:\b)")
+    )
+    level = pl.when(counts_people).then(pl.lit("persons")).otherwise(pl.lit("count"))
+    return pl.when(bare).then(pl.coalesce(cue_unit, pl.when(level_verb | scaled).then(level)))
+
+
+def _merge_sums(quantities: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
+    """Parts of one amount written largest first made one mention, in the smallest part's unit.
+
+    "59 minutes and 45 seconds" is 3,585 seconds and "two hours, 25 seconds" 7,225; "13 million 249 thousand",
+    two bare amounts with nothing but a space between them, is 13,249,000. Run twice, three parts become one.
+    """
+    to_base = vocab.built(
+        "duration_to_base",
+        lambda: (
+            vocab.table("units")
+            .filter(pl.col("dimension") == "duration")
+            .select("unit", pl.col("to_base").cast(pl.Float64).alias("_to_base"))
+            .unique("unit")
+        ),
+    )
+    within = ("doc_id", "sentence_no")
+
+    def following(col: str) -> pl.Expr:
+        return pl.col(col).shift(-1).over(within, order_by="char_start")
+
+    def preceding(col: str) -> pl.Expr:
+        return pl.col(col).shift(1).over(within, order_by="char_start")
+
+    match_end = pl.col("match_start") + pl.col("char_end") - pl.col("char_start")
+    gap = pl.col("_original").str.slice(match_end, following("match_start") - match_end)
+    plain = pl.col("value_max").is_null() & pl.col("counted").is_null()
+    # A smaller unit of time after a larger one; the ratio of two units of time is a whole number.
+    ratio = (pl.col("_to_base") / following("_to_base")).round(0)
+    durations = gap.str.contains(r"^(?:\s+|\s*,\s*|\s+and\s+|\s*,\s+and\s+)$") & (ratio > 1)
+    amounts = (
+        gap.str.contains(r"^ $")
+        & (pl.col("unit") == "count")
+        & (following("unit") == "count")
+        & (pl.col("value") > following("value"))
+    )
+    merges = (
+        (durations | amounts) & plain & following("value_max").is_null() & following("counted").is_null()
+    ).fill_null(False)
+
+    def step(frame: pl.LazyFrame) -> pl.LazyFrame:
+        # Pairs from the left: a part the one before merges into waits for the next step.
+        frame = frame.with_columns(_merges=merges, _times=pl.when(durations).then(ratio).otherwise(1.0)).with_columns(
+            _merges=pl.col("_merges") & ~preceding("_merges").fill_null(False)
+        )
+        merged = preceding("_merges").fill_null(False)
+        return (
+            frame.with_columns(
+                _merged_sum=merged,
+                _lo_value=preceding("value") * preceding("_times"),
+                _lo_start=preceding("char_start"),
+                _lo_match_start=preceding("match_start"),
+                _lo_qualifier=preceding("qualifier"),
+            )
+            .filter(~pl.col("_merges"))
+            .with_columns(
+                value=pl.when("_merged_sum").then(pl.col("_lo_value") + pl.col("value")).otherwise(pl.col("value")),
+                qualifier=pl.when("_merged_sum").then(pl.col("_lo_qualifier")).otherwise(pl.col("qualifier")),
+                surface=pl.when("_merged_sum")
+                .then(pl.col("_original").str.slice(pl.col("_lo_match_start"), match_end - pl.col("_lo_match_start")))
+                .otherwise(pl.col("surface")),
+                char_start=pl.when("_merged_sum").then(pl.col("_lo_start")).otherwise(pl.col("char_start")),
+                match_start=pl.when("_merged_sum").then(pl.col("_lo_match_start")).otherwise(pl.col("match_start")),
+            )
+            .drop("_merges", "_times", "_merged_sum", "_lo_value", "_lo_start", "_lo_match_start", "_lo_qualifier")
+        )
+
+    return quantities.join(to_base.lazy(), on="unit", how="left").pipe(step).pipe(step).drop("_to_base")
+
+
+def _inherit_currency(quantities: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
+    """Bare amounts listed right after an amount of money are in its currency.
+
+    "USD 19.9 billion in revenue and 14.6 billion in exports": the second amount names no currency of its own.
+    """
+    money = vocab.built(
+        "money_units",
+        lambda: vocab.table("units").filter(pl.col("dimension") == "money")["unit"].unique().to_list(),
+    )
+    within = ("doc_id", "sentence_no")
+    previous_unit = pl.col("unit").shift(1).over(within, order_by="char_start")
+    previous_end = (
+        (pl.col("match_start") - pl.col("char_start") + pl.col("char_end")).shift(1).over(within, order_by="char_start")
+    )
+    gap = pl.col("_original").str.slice(previous_end, pl.col("match_start") - previous_end)
+    inherits = (
+        (pl.col("unit") == "count")
+        & pl.col("counted").is_null()
+        & previous_unit.is_in(money)
+        & pl.col("per").shift(1).over(within, order_by="char_start").is_null()
+        & (pl.col("match_start") - previous_end <= LIST_GAP_CHARS + 20)
+        & gap.str.contains(r"^(?:[^;.]|\.\d)*(?-u:\b)and\s+$|^(?:[^;.]|\.\d)*,\s*$")
+    ).fill_null(False)
+    return quantities.with_columns(unit=pl.when(inherits).then(previous_unit).otherwise(pl.col("unit"))).drop(
+        "_original"
+    )
+
+
 def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
-    """Raw numeric mentions with parsed parts; bare numbers (years, dates, codes) are dropped."""
+    """Raw numeric mentions with parsed parts; bare numbers without a meaning (years, dates, codes) are dropped."""
     pattern = vocab.built("quantity_pattern", lambda: quantity_pattern(vocab))
     numbered = _numbers_in_words(sentences.select("doc_id", "sentence_no", "char_start", "sentence"), vocab).cache()
     parts = find_parts(numbered, "sentence", pattern, match_col="surface").join(
@@ -617,6 +782,13 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         & (pl.col("_noun_kind").fill_null("") != "term")
         & ~has_stopword
         & ~pl.col("_is_year")
+        # "2022 estimates", "2010 comparative prices": a year before a noun says which; a count of two thousand is
+        # written "2,000" (the gold lists hold none without the comma).
+        & ~(
+            pl.col("_num").str.contains(r"^\d{4}$")
+            & pl.col("_num").cast(pl.Int64, strict=False).is_between(YEAR_MIN, YEAR_MAX)
+            & pl.col("qual").is_null()
+        )
         # A count is whole unless scaled ("2.6 million people"); "4.0 technology" is not.
         & (
             pl.col("_num").str.contains(r"^[\d,]+$")
@@ -633,10 +805,30 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     # "at 4 p.m." is a time, not four pence.
     clock = (pl.col("unit") == "p") & pl.col("sentence").str.slice(pl.col("match_end"), 2).str.contains(r"^\.m")
     kept = (
-        parsed.filter(
-            (is_measured | is_counted) & ~pl.col("_in_name") & ~pl.col("_code") & ~clock & ~_period_name(vocab)
+        # "an average of 1,500 and ...": words after a number that start with "and" are no counted noun.
+        parsed.with_columns(_bare_unit=_bare_unit(vocab, pl.col("noun").is_null() | has_stopword))
+        .filter(
+            (is_measured | is_counted | pl.col("_bare_unit").is_not_null())
+            & ~pl.col("_in_name")
+            & ~pl.col("_code")
+            & ~clock
+            & ~_period_name(vocab)
         )
-        .with_columns(_ext=(pl.col("_metre") & pl.col("_squared").is_in(["²", "³"])).cast(pl.Int64))
+        .with_columns(
+            _ext=(pl.col("_metre") & pl.col("_squared").is_in(["²", "³"])).cast(pl.Int64),
+            # A bare number's words after it ("and shipments") are not part of it.
+            _cut=pl.when(pl.col("_bare_unit").is_not_null() & pl.col("noun").is_not_null())
+            .then(
+                pl.col("surface").str.len_chars()
+                - pl.col("surface")
+                .str.slice(0, pl.col("surface").str.len_chars() - pl.col("noun").str.len_chars())
+                .str.strip_chars_end()
+                .str.len_chars()
+            )
+            .otherwise(0),
+            noun=pl.when(pl.col("_bare_unit").is_null()).then(pl.col("noun")),
+        )
+        .with_columns(match_end=pl.col("match_end") - pl.col("_cut"))
         # "One economic zone": a singular noun the pattern does not read is counted where "one" counts it.
         .with_columns(
             match_end=pl.coalesce("_noun_end", pl.col("match_end") + pl.col("_ext")),
@@ -661,45 +853,51 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         .otherwise(pl.col("per"))
     )
     factor = pl.col("_factor").fill_null(1.0)
-    return kept.select(
-        "doc_id",
-        "sentence_no",
-        (pl.col("char_start") + pl.col("match_start")).alias("char_start"),
-        (pl.col("char_start") + pl.col("match_end")).alias("char_end"),
-        "surface",
-        "match_start",
-        # A decline of a range runs from its larger fall to its smaller one: "down 3-5%" is -5 to -3.
-        pl.when(pl.col("_sign") < 0)
-        .then(-pl.coalesce(pl.col("_hi") * factor, pl.col("_base") * pl.coalesce("_lo_factor", factor)))
-        .otherwise(pl.col("_base") * pl.coalesce("_lo_factor", factor))
-        .alias("value"),
-        pl.when(pl.col("_hi").is_null())
-        .then(None)
-        .when(pl.col("_sign") < 0)
-        .then(-pl.col("_base") * pl.coalesce("_lo_factor", factor))
-        .otherwise(pl.col("_hi") * factor)
-        .alias("value_max"),
-        pl.coalesce(
-            "_word_unit",
-            "_unit",
-            pl.when(pl.col("_noun_kind") == "person").then(pl.lit("persons")),
-            pl.when(pl.col("_noun_kind") == "duration").then(pl.col("_noun_unit")),
-            pl.lit("count"),
-        ).alias("unit"),
-        pl.col("per")
-        .str.replace_all(r"(?i)\bper\b", "")
-        .str.extract_all(r"\p{L}[\p{L}\d]*")
-        .list.join("/")
-        .replace("", None)
-        .alias("per"),
-        pl.col("noun").str.replace_all(r"\s+", " ").alias("counted"),
-        pl.coalesce(
-            pl.when(pl.col("num_hi").is_not_null() | pl.col("_merged")).then(pl.lit("range")),
-            "_qualifier",
-            "_word_qualifier",
-            pl.when(pl.col("_prefix").str.contains(r"(?i)\bestimat")).then(pl.lit("estimated")),
-            pl.lit("exact"),
-        ).alias("qualifier"),
+    return (
+        kept.select(
+            "doc_id",
+            "sentence_no",
+            (pl.col("char_start") + pl.col("match_start")).alias("char_start"),
+            (pl.col("char_start") + pl.col("match_end")).alias("char_end"),
+            "surface",
+            "match_start",
+            # A decline of a range runs from its larger fall to its smaller one: "down 3-5%" is -5 to -3.
+            pl.when(pl.col("_sign") < 0)
+            .then(-pl.coalesce(pl.col("_hi") * factor, pl.col("_base") * pl.coalesce("_lo_factor", factor)))
+            .otherwise(pl.col("_base") * pl.coalesce("_lo_factor", factor))
+            .alias("value"),
+            pl.when(pl.col("_hi").is_null())
+            .then(None)
+            .when(pl.col("_sign") < 0)
+            .then(-pl.col("_base") * pl.coalesce("_lo_factor", factor))
+            .otherwise(pl.col("_hi") * factor)
+            .alias("value_max"),
+            pl.coalesce(
+                "_word_unit",
+                "_unit",
+                "_bare_unit",
+                pl.when(pl.col("_noun_kind") == "person").then(pl.lit("persons")),
+                pl.when(pl.col("_noun_kind") == "duration").then(pl.col("_noun_unit")),
+                pl.lit("count"),
+            ).alias("unit"),
+            pl.col("per")
+            .str.replace_all(r"(?i)\bper\b", "")
+            .str.extract_all(r"\p{L}[\p{L}\d]*")
+            .list.join("/")
+            .replace("", None)
+            .alias("per"),
+            pl.col("noun").str.replace_all(r"\s+", " ").alias("counted"),
+            pl.coalesce(
+                pl.when(pl.col("num_hi").is_not_null() | pl.col("_merged")).then(pl.lit("range")),
+                "_qualifier",
+                "_word_qualifier",
+                pl.when(pl.col("_prefix").str.contains(r"(?i)\bestimat")).then(pl.lit("estimated")),
+                pl.lit("exact"),
+            ).alias("qualifier"),
+            "_original",
+        )
+        .pipe(_merge_sums, vocab)
+        .pipe(_inherit_currency, vocab)
     )
 
 

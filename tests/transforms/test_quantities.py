@@ -171,6 +171,65 @@ def test_durations_and_ages(sentences_of, vocab, assert_spans, text: str, expect
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A level after a verb of level and "at", "to" or "from", or after a noun that names a level and "of".
+        ("The index closed at 1,250.3 on Friday.", [("1,250.3", 1250.3, "count")]),
+        (
+            "Gains rose 2.1% to 3,410.55 after a high of 3,420.1.",
+            [("2.1%", 2.1, "percent"), ("3,410.55", 3410.55, "count"), ("3,420.1", 3420.1, "count")],
+        ),
+        (
+            "Yields reached an average of 1,500 and sales of 40 million.",
+            [("1,500", 1500.0, "count"), ("40 million", 4e7, "count")],
+        ),
+        # People when the cue or the clause says so; an age after "aged".
+        ("A crowd of 12,345 watched.", [("12,345", 12345.0, "persons")]),
+        ("The number of visitors increased to 98,000.", [("98,000", 98000.0, "persons")]),
+        ("A man aged 61 spoke.", [("61", 61.0, "year")]),
+        # A bare amount with a scale word, and one listed after money in its currency.
+        (
+            "Shipments were 52 million units short of 60.5 million.",
+            [("52 million units", 5.2e7, "count"), ("60.5 million", 6.05e7, "count")],
+        ),
+        (
+            "It earned USD 3.2 billion in sales and 1.4 billion in exports.",
+            [("USD 3.2 billion", 3.2e9, "USD"), ("1.4 billion", 1.4e9, "USD")],
+        ),
+        # Parts of one amount written largest first are one amount in the smallest part's unit.
+        ("She ran it in 2 hours, 3 minutes and 10 seconds.", [("2 hours, 3 minutes and 10 seconds", 7390.0, "second")]),
+        ("Jobless numbered 4 million 120 thousand.", [("4 million 120 thousand", 4.12e6, "count")]),
+        # Decimal points of an index or a game are points.
+        (
+            "The index gained 7.25 points from a 10-point low.",
+            [("7.25 points", 7.25, "points"), ("10-point", 10.0, "points")],
+        ),
+    ],
+)
+def test_bare_numbers_with_a_meaning(sentences_of, vocab, assert_spans, text: str, expected: list[tuple]) -> None:
+    got = _quantities(sentences_of, vocab, text).sort("char_start")
+    assert got.select("surface", "value", "unit").rows() == [(s, pytest.approx(v), u) for s, v, u in expected]
+    assert_spans(text, got, "surface")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Names and codes: no word before them gives them a meaning.
+        "He bought an iPhone 11 and a Ford F-150 on Route 1A under Decree 15.",
+        # A score, a year, an ordinal, a time and a date after a cue.
+        "The team won 3-1 and the index closed at 2024 levels, rose to 15th, at 5 p.m., at 11:30 and to 5/6.",
+        # A one-letter suffix on a code is no scale.
+        "The bridge on Highway 37B opened.",
+        # "From 43,421 in 2019 to": a year is no lower end of a range.
+        "It rose to 2019 levels.",
+    ],
+)
+def test_bare_numbers_without_a_meaning(sentences_of, vocab, text: str) -> None:
+    assert _quantities(sentences_of, vocab, text)["surface"].to_list() == []
+
+
+@pytest.mark.parametrize(
     "debris",
     [
         # The portal's view counter and everything after it.
@@ -472,7 +531,13 @@ def test_currencies(sentences_of, vocab, assert_spans, text: str, expected: list
         # Different units, or a lower end above the upper one, are no range.
         (
             "It rose 0.2% to 4 tons, from 606 to 546 households.",
-            [("0.2%", 0.2, None, "percent"), ("4 tons", 4.0, None, "tons"), ("546 households", 546.0, None, "count")],
+            # The first end, a bare number after "rose ... from", is a level of its own.
+            [
+                ("0.2%", 0.2, None, "percent"),
+                ("4 tons", 4.0, None, "tons"),
+                ("606", 606.0, None, "count"),
+                ("546 households", 546.0, None, "count"),
+            ],
         ),
     ],
 )
