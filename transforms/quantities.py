@@ -514,7 +514,11 @@ def _period_name(vocab: Vocabulary) -> pl.Expr:
     )
     # "In the first three months,", "the first 6 months of 2023", "the last 3 months of the year": a part of the year;
     # "its first three months of operation", "the final two minutes of the first half" measure something.
-    part_of_year = pl.col("_prefix").str.contains(r"(?i)(?-u:\b)(?:first|last|final)\s+$") & (
+    # "In the last 20 years" is a duration: only months, weeks and days are parts of a year.
+    part_of_year = (
+        pl.col("_prefix").str.contains(r"(?i)(?-u:\b)(?:first|last|final)\s+$")
+        & pl.coalesce("unit", "noun").str.contains(r"(?i)(?:month|week|day)s?$")
+    ) & (
         ~after.str.contains(r"(?i)^\s+of(?-u:\b)")
         | after.str.contains(r"(?i)^\s+of\s+(?:(?:the|this|last|next|that)\s+)?(?:year|\d{4})(?-u:\b)")
     )

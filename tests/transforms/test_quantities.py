@@ -153,6 +153,9 @@ def test_non_facts_are_not_extracted(sentences_of, vocab, text: str) -> None:
         ),
         # A range of durations is one fact.
         ("Flights were delayed 3-6 hours.", [("3-6 hours", 3.0, 6.0, "hour", "duration")]),
+        # "The last 20 years" is a duration; "the first 6 months" of a year is not ("its first 3 months of work" is).
+        ("Yields are the lowest in the last 20 years.", [("20 years", 20.0, None, "year", "duration")]),
+        ("In its first 3 months of work, it grew.", [("3 months", 3.0, None, "month", "duration")]),
         # Words between the number and its unit ("Earth days").
         ("The planet orbits in 36 Earth days.", [("36 Earth days", 36.0, None, "day", "duration")]),
         # Ages: "-old" after the unit, or "aged" and "the age of" before it.
