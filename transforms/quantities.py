@@ -482,10 +482,21 @@ def _signs(parsed: pl.LazyFrame) -> pl.LazyFrame:
         | pl.col("_prefix").str.contains(_DECLINE_BEFORE)
         | after.str.contains(_DECLINE_AFTER)
     )
-    return parsed.with_columns(
-        _sign=pl.when(negative).then(pl.lit(-1.0)).otherwise(pl.lit(1.0)),
-        match_start=pl.col("match_start") - glued_minus.cast(pl.Int64),
-        surface=pl.when(glued_minus).then(pl.lit("-") + pl.col("surface")).otherwise(pl.col("surface")),
+    within = ("doc_id", "sentence_no")
+    previous_end = pl.col("match_end").shift(1).over(within, order_by="match_start")
+    # "Fell by 50 cents, or 0.6%", "declining 4.26%, or 16 sen": the same change restated in another unit.
+    restates = pl.col("sentence").str.slice(previous_end, pl.col("match_start") - previous_end).str.contains(
+        r"^\s*,\s*or\s+$"
+    ) & pl.col("_negative").shift(1).over(within, order_by="match_start")
+    return (
+        parsed.with_columns(_negative=negative)
+        .with_columns(_negative=pl.col("_negative") | restates.fill_null(False))
+        .with_columns(
+            _sign=pl.when("_negative").then(pl.lit(-1.0)).otherwise(pl.lit(1.0)),
+            match_start=pl.col("match_start") - glued_minus.cast(pl.Int64),
+            surface=pl.when(glued_minus).then(pl.lit("-") + pl.col("surface")).otherwise(pl.col("surface")),
+        )
+        .drop("_negative")
     )
 
 

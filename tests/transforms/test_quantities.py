@@ -570,6 +570,10 @@ def test_ranges(sentences_of, vocab, assert_spans, text: str, expected: list[tup
         ("They face a £1.5bn cut.", [("£1.5bn", -1.5e9, None)]),
         # A falling range runs from its larger fall to its smaller one.
         ("Prices were down 3-5% today.", [("3-5%", -5.0, -3.0)]),
+        # The same fall restated after ", or" in another unit; a qualifier between the verb and the figure.
+        ("Shares lost 30 cents, or 1.2%, today.", [("30 cents", -30.0, None), ("1.2%", -1.2, None)]),
+        ("It rose 5%, or 2 points.", [("5%", 5.0, None), ("2 points", 2.0, None)]),
+        ("They agreed cuts approaching 3 million tons.", [("approaching 3 million tons", -3e6, None)]),
         # Where a fall ends is a level, and a rise stays positive.
         ("Profits dropped to £9.6m.", [("£9.6m", 9.6e6, None)]),
         ("Sales rose 2% and grew by 3 tons.", [("2%", 2.0, None), ("3 tons", 3.0, None)]),
