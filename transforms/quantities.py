@@ -132,6 +132,9 @@ def quantity_pattern(vocab: Vocabulary) -> str:
     """The regex of one numeric mention, with named groups for its parts."""
     units = vocab.table("units")
     after = units.filter(pl.col("position").is_in(["after", "both"]))["surface"].to_list()
+    # Headlines capitalise every word ("6.4 Pct", "Eight-Month High"): a word unit in lower case also matches
+    # capitalised. Units written in capitals or mixed case ("MW", "mAh") keep their case.
+    after += [u.title() for u in after if re.fullmatch(r"[a-z][a-z -]{2,}", u)]
     before = units.filter(pl.col("position").is_in(["before", "both"]))["surface"].to_list()
     word = r"[\p{L}][\p{L}'’\-]*"
     # A code or a letter-led sign starts a word ("RM4.3bil", not the "RM" of "FORM 4"); "£", "$US" start anywhere.
@@ -774,6 +777,12 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         .join(scales.lazy(), on="_scale_key", how="left")
         .join(nouns.lazy(), on="_head", how="left")
         .join(units.lazy(), on="_unit_key", how="left")
+        # "450 passing yards", "36 Earth days": words between a number and its unit.
+        .join(
+            units.lazy().select(pl.col("_unit_key").alias("_head"), pl.col("_unit").alias("_head_unit")),
+            on="_head",
+            how="left",
+        )
         .join(qualifiers.lazy(), on="_qual_key", how="left")
         .with_columns(
             _base=_parse_number("_num", pl.col("decimal_comma"), pl.col("dotted_thousands")),
@@ -893,6 +902,7 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
                 "_bare_unit",
                 pl.when(pl.col("_noun_kind") == "person").then(pl.lit("persons")),
                 pl.when(pl.col("_noun_kind") == "duration").then(pl.col("_noun_unit")),
+                "_head_unit",
                 pl.lit("count"),
             ).alias("unit"),
             pl.col("per")

@@ -202,6 +202,9 @@ def test_durations_and_ages(sentences_of, vocab, assert_spans, text: str, expect
         # Parts of one amount written largest first are one amount in the smallest part's unit.
         ("She ran it in 2 hours, 3 minutes and 10 seconds.", [("2 hours, 3 minutes and 10 seconds", 7390.0, "second")]),
         ("Jobless numbered 4 million 120 thousand.", [("4 million 120 thousand", 4.12e6, "count")]),
+        # A headline's capitalised word unit; words between a number and its unit.
+        ("Passenger Numbers Up 6.4 Pct", [("6.4 Pct", 6.4, "percent")]),
+        ("He threw for 450 passing yards.", [("450 passing yards", 450.0, "yard")]),
         # Decimal points of an index or a game are points.
         (
             "The index gained 7.25 points from a 10-point low.",
