@@ -148,7 +148,9 @@ def quantity_pattern(vocab: Vocabulary) -> str:
         rf"(?:\s*[-–]\s*(?P<num_hi>{NUMBER}))?"
         rf"(?:\s*(?P<scale>{vocab.regex('scale_words', 'word')})(?-u:\b)\.?)?"
         # "A 40-yard line", "a 6-inch screen": a hyphen joins a unit used as an adjective.
-        rf"(?:(?:\s*|-)(?P<unit>{_unit_regex(after)})|\s+(?P<noun>(?:{word}\s+){{0,3}}{word}s)(?-u:\b))?"
+        rf"(?:(?:\s*|-)(?P<unit>{_unit_regex(after)})|\s+(?P<noun>(?:{word}\s+){{0,3}}{word}s)(?-u:\b)"
+        # "A 12-page document", "the 6-lane road": a count joined by a hyphen to a singular noun.
+        r"|-(?P<single>[a-z]{2,})(?-u:\b))?"
         rf"(?P<per>(?:\s*(?:/|per\s)\s*{vocab.regex('per_words', 'word')}(?-u:\b))*)"
     )
 
@@ -752,6 +754,29 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         & ((pl.col("unit").is_null() & pl.col("noun").is_null()) | long_integer)
         & ~currency_after
     )
+    # The singular noun modifies another ("a 12-page document"); a rating is no count ("a 5-star hotel").
+    ratings = vocab.built(
+        "rating_nouns", lambda: vocab.table("count_nouns").filter(pl.col("kind") == "rating")["noun"].to_list()
+    )
+    single = (
+        pl.col("sentence").str.slice(pl.col("match_end"), 2).str.contains(r"^\s[a-z]")
+        & ~pl.col("single").is_in(ratings)
+        & pl.col("cur").is_null()
+        # "4,000m-thick": the letter is a unit's, and what follows describes it.
+        & pl.col("scale").is_null()
+    )
+    trimmed = trimmed.with_columns(
+        noun=pl.coalesce("noun", pl.when(single).then(pl.col("single"))),
+        # A hyphenated word that modifies nothing ("F-150s", "well-known") is not part of the mention.
+        _drop_single=(pl.col("single").is_not_null() & ~single).fill_null(False),
+    ).with_columns(
+        match_end=pl.when("_drop_single")
+        .then(pl.col("match_end") - pl.col("single").str.len_chars() - 1)
+        .otherwise(pl.col("match_end")),
+        surface=pl.when("_drop_single")
+        .then(pl.col("surface").str.slice(0, pl.col("surface").str.len_chars() - pl.col("single").str.len_chars() - 1))
+        .otherwise(pl.col("surface")),
+    )
     parsed = (
         trimmed.with_columns(
             _metre=metre.fill_null(False),
@@ -1158,6 +1183,14 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
             .then(pl.lit("age"))
             .when(pl.col("_unit_dim") == "duration")
             .then(pl.coalesce("_metric", pl.lit("duration")))
+            # "A 20-fold rise", "a 2.19-fold increase": a multiple named as a change is one against the period before.
+            .when(
+                (pl.col("unit") == "times")
+                & pl.col("sentence")
+                .str.slice(pl.col("match_start") + pl.col("surface").str.len_chars(), 12)
+                .str.contains(r"(?i)^\s+(?:rise|increase|growth|jump|surge|gain|hike)(?-u:\b)")
+            )
+            .then(pl.lit("yoy_change"))
             .otherwise(pl.col("_metric"))
             .fill_null("other")
         )

@@ -205,6 +205,10 @@ def test_durations_and_ages(sentences_of, vocab, assert_spans, text: str, expect
         # A headline's capitalised word unit; words between a number and its unit.
         ("Passenger Numbers Up 6.4 Pct", [("6.4 Pct", 6.4, "percent")]),
         ("He threw for 450 passing yards.", [("450 passing yards", 450.0, "yard")]),
+        # A count joined by a hyphen to a singular noun, not a rating; a multiple joined by a hyphen.
+        ("They built a 6-lane road and a 300-bed clinic.", [("6-lane", 6.0, "count"), ("300-bed", 300.0, "count")]),
+        ("It is a 4-star hotel near a 4,000m-thick wall.", [("4,000m", 4000.0, "m")]),
+        ("Sales saw a 12-fold rise.", [("12-fold", 12.0, "times")]),
         # Decimal points of an index or a game are points.
         (
             "The index gained 7.25 points from a 10-point low.",
@@ -374,6 +378,8 @@ def test_number_formats(sentences_of, vocab, text: str, surface: str, value: flo
             "fdi",
             None,
         ),
+        # A multiple named as a change is a change against the period before.
+        ("Arrivals saw a 20-fold rise on 2015.", "20-fold", "yoy_change", "previous_period"),
         # A change that names no measure continues the growth listed before it.
         ("GRDP increased by 7.06%; Binh Duong increased by 6.84%.", "6.84%", "growth_rate", "previous_period"),
         # The area of counted things is a land use, not the place's area.
