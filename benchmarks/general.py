@@ -96,6 +96,30 @@ def score_set(set_name: str, corpus: Path) -> dict[str, Scores]:
     return {"value": score(predicted, gold, with_unit=False), "value_unit": score(predicted, gold, with_unit=True)}
 
 
+def figures(scores: dict[str, Scores]) -> dict[str, float]:
+    """The headline figures of a set's scores, rounded."""
+    out: dict[str, float] = {"gold": scores["value"].gold, "predicted": scores["value"].predicted}
+    for name, s in scores.items():
+        out |= {
+            f"{name}_precision": round(s.precision, 3),
+            f"{name}_recall": round(s.recall, 3),
+            f"{name}_f1": round(s.f1, 3),
+        }
+    return out
+
+
+def print_misses(scores: dict[str, Scores]) -> None:
+    """The misses, spurious facts and unit disagreements of a set's scores."""
+    for title, items in [
+        ("value missed", scores["value"].misses),
+        ("value spurious", scores["value"].spurious),
+        ("value+unit missed", scores["value_unit"].misses),
+    ]:
+        print(f"  -- {title} ({len(items)})")
+        for item in items:
+            print(f"     {item}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: print the scores of each set asked for."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -111,27 +135,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no gold for {args.set} yet ({GOLD_DIR / GOLD_FILES[args.set]})", file=sys.stderr)
         return 2
     scores = score_set(args.set, corpus)
-    figures = {"gold": scores["value"].gold, "predicted": scores["value"].predicted}
-    for name, s in scores.items():
-        figures |= {
-            f"{name}_precision": round(s.precision, 3),
-            f"{name}_recall": round(s.recall, 3),
-            f"{name}_f1": round(s.f1, 3),
-        }
+    result = figures(scores)
     print(f"== {args.set} ({GOLD_FILES[args.set]})")
-    for key, value in figures.items():
+    for key, value in result.items():
         print(f"  {key:24} {value}")
     if args.show_misses:
-        for title, items in [
-            ("value missed", scores["value"].misses),
-            ("value spurious", scores["value"].spurious),
-            ("value+unit missed", scores["value_unit"].misses),
-        ]:
-            print(f"  -- {title} ({len(items)})")
-            for item in items:
-                print(f"     {item}")
+        print_misses(scores)
     if args.json:
-        args.json.write_text(json.dumps({args.set: figures}, indent=2), encoding="utf-8")
+        args.json.write_text(json.dumps({args.set: result}, indent=2), encoding="utf-8")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import polars as pl
@@ -51,7 +52,7 @@ _PERIODS = {"term", "year", "month", "season", "race", "game", "match", "century
 # "A" or "one" is a number only before a scale word or a unit ("a million", "one percent", "a mile").
 _ARTICLE_SCALES = ("thousand", "million", "billion", "trillion")
 # Unit words that follow an article without measuring anything ("a people", "a times").
-_NOT_ARTICLE_UNITS = {"times", "people", "persons", "sterling", "knot", "knots"}
+_NOT_ARTICLE_UNITS = {"times", "people", "persons", "sterling", "knot", "knots", "point", "points"}
 # Words that make "one" a pronoun or a phrase, not a count ("the one", "one of", "at one point").
 _NOT_ONE_BEFORE = {
     "the",
@@ -132,6 +133,9 @@ def quantity_pattern(vocab: Vocabulary) -> str:
     """The regex of one numeric mention, with named groups for its parts."""
     units = vocab.table("units")
     after = units.filter(pl.col("position").is_in(["after", "both"]))["surface"].to_list()
+    # Headlines capitalise every word ("6.4 Pct", "Eight-Month High"): a word unit in lower case also matches
+    # capitalised. Units written in capitals or mixed case ("MW", "mAh") keep their case.
+    after += [u.title() for u in after if re.fullmatch(r"[a-z][a-z -]{2,}", u)]
     before = units.filter(pl.col("position").is_in(["before", "both"]))["surface"].to_list()
     word = r"[\p{L}][\p{L}'’\-]*"
     # A code or a letter-led sign starts a word ("RM4.3bil", not the "RM" of "FORM 4"); "£", "$US" start anywhere.
@@ -145,7 +149,9 @@ def quantity_pattern(vocab: Vocabulary) -> str:
         rf"(?:\s*[-–]\s*(?P<num_hi>{NUMBER}))?"
         rf"(?:\s*(?P<scale>{vocab.regex('scale_words', 'word')})(?-u:\b)\.?)?"
         # "A 40-yard line", "a 6-inch screen": a hyphen joins a unit used as an adjective.
-        rf"(?:(?:\s*|-)(?P<unit>{_unit_regex(after)})|\s+(?P<noun>(?:{word}\s+){{0,3}}{word}s)(?-u:\b))?"
+        rf"(?:(?:\s*|-)(?P<unit>{_unit_regex(after)})|\s+(?P<noun>(?:{word}\s+){{0,3}}{word}s)(?-u:\b)"
+        # "A 12-page document", "the 6-lane road": a count joined by a hyphen to a singular noun.
+        r"|-(?P<single>[a-z]{2,})(?-u:\b))?"
         rf"(?P<per>(?:\s*(?:/|per\s)\s*{vocab.regex('per_words', 'word')}(?-u:\b))*)"
     )
 
@@ -206,7 +212,12 @@ class _Token:
 
 def _article_measures(vocab: Vocabulary) -> str:
     """Alternation of the words an article before makes a number of: scale words and word units."""
-    units = vocab.table("units").filter(pl.col("position").is_in(["after", "both"]))["surface"].to_list()
+    # "A year ago", "twice a day", "at one point": an article before a duration or a point is no amount.
+    units = (
+        vocab.table("units")
+        .filter(pl.col("position").is_in(["after", "both"]) & (pl.col("dimension") != "duration"))["surface"]
+        .to_list()
+    )
     words = [u for u in units if re.fullmatch(r"[a-z][a-z -]{2,}", u) and u not in _NOT_ARTICLE_UNITS]
     return "|".join(re.escape(w) for w in sorted({*words, *_ARTICLE_SCALES}, key=len, reverse=True))
 
@@ -426,6 +437,8 @@ def _merge_ranges(parsed: pl.LazyFrame) -> pl.LazyFrame:
     agrees = (
         (pl.col("_base") < following("_base") * following("_factor").fill_null(1.0) / pl.col("_factor").fill_null(1.0))
         & pl.col("num_hi").is_null()
+        # "From 43,421 in 2019 to 90,110": a year is no lower end.
+        & ~pl.col("_is_year")
         & following("qual").is_null()
         & (pl.col("_unit").is_null() | (pl.col("_unit") == following("_unit")))
         & pl.col("noun").is_null()
@@ -475,15 +488,231 @@ def _signs(parsed: pl.LazyFrame) -> pl.LazyFrame:
         | pl.col("_prefix").str.contains(_DECLINE_BEFORE)
         | after.str.contains(_DECLINE_AFTER)
     )
-    return parsed.with_columns(
-        _sign=pl.when(negative).then(pl.lit(-1.0)).otherwise(pl.lit(1.0)),
-        match_start=pl.col("match_start") - glued_minus.cast(pl.Int64),
-        surface=pl.when(glued_minus).then(pl.lit("-") + pl.col("surface")).otherwise(pl.col("surface")),
+    within = ("doc_id", "sentence_no")
+    previous_end = pl.col("match_end").shift(1).over(within, order_by="match_start")
+    # "Fell by 50 cents, or 0.6%", "declining 4.26%, or 16 sen": the same change restated in another unit.
+    restates = pl.col("sentence").str.slice(previous_end, pl.col("match_start") - previous_end).str.contains(
+        r"^\s*,\s*or\s+$"
+    ) & pl.col("_negative").shift(1).over(within, order_by="match_start")
+    return (
+        parsed.with_columns(_negative=negative)
+        .with_columns(_negative=pl.col("_negative") | restates.fill_null(False))
+        .with_columns(
+            _sign=pl.when("_negative").then(pl.lit(-1.0)).otherwise(pl.lit(1.0)),
+            match_start=pl.col("match_start") - glued_minus.cast(pl.Int64),
+            surface=pl.when(glued_minus).then(pl.lit("-") + pl.col("surface")).otherwise(pl.col("surface")),
+        )
+        .drop("_negative")
+    )
+
+
+def _period_name(vocab: Vocabulary) -> pl.Expr:
+    """Whether a duration names a period rather than measures one: "5-year plan", "the first 6 months of 2023".
+
+    A duration used as an adjective (its unit singular) before a plan, a strategy or a term is part of the name
+    of that plan; "the first six months" is a part of a year, as "Q1" is. "A 10-year bond", "the past 20 years"
+    and "a 4-year high" stay durations.
+    """
+    names = vocab.built(
+        "period_names",
+        lambda: alternation(
+            vocab.table("count_nouns").filter(pl.col("kind").is_in(["term", "period_name"]))["noun"].to_list()
+        ),
+    )
+    duration = (pl.col("_unit_dim") == "duration") | (pl.col("_noun_kind") == "duration")
+    after = pl.col("sentence").str.slice(pl.col("match_end"), 80)
+    # The words up to the first that starts a phrase of its own: "5-year socio-economic development plan", not
+    # "5 years of implementing the plan".
+    modified = after.str.extract(r"^((?:[\s-]+[\p{L}'’-]+){1,4})", 1).str.replace(
+        r"(?i)(?-u:\b)(?:of|in|on|at|for|to|and|or|the|a|an|by|with|from|since|after|before|ago|was|is)(?-u:\b).*$", ""
+    )
+    adjectival = ~pl.col("unit").fill_null("s").str.contains(r"s$") & modified.str.contains(
+        rf"(?i)(?-u:\b){names}(?-u:\b)"
+    )
+    # "In the first three months,", "the first 6 months of 2023", "the last 3 months of the year": a part of the year;
+    # "its first three months of operation", "the final two minutes of the first half" measure something.
+    # "In the last 20 years" is a duration: only months, weeks and days are parts of a year.
+    part_of_year = (
+        pl.col("_prefix").str.contains(r"(?i)(?-u:\b)(?:first|last|final)\s+$")
+        & pl.coalesce("unit", "noun").str.contains(r"(?i)(?:month|week|day)s?$")
+    ) & (
+        ~after.str.contains(r"(?i)^\s+of(?-u:\b)")
+        | after.str.contains(r"(?i)^\s+of\s+(?:(?:the|this|last|next|that)\s+)?(?:year|\d{4})(?-u:\b)")
+    )
+    return (duration & (adjectival.fill_null(False) | part_of_year)).fill_null(False)
+
+
+def _bare_unit(vocab: Vocabulary, no_noun: pl.Expr) -> pl.Expr:
+    """The unit of a number written without one where the sentence gives it a meaning, else null.
+
+    A level after a noun that names one and "of" ("an average of 1,500", "a crowd of 21,708"), after a verb of
+    level and "at" or "to" ("the index closed at 1,250.3", "rose 1.53% to 1,648.70"), an age ("aged 45"), or an
+    amount with a scale word ("shipments of 211 million"). Names and codes have no such words before them
+    ("iPhone 11", "Route 1A", "Decree 15") and stay out, as do years, dates, times, scores and ordinals.
+    """
+
+    def cues(kind: str) -> str:
+        words = vocab.table("bare_number_cues").filter(pl.col("kind") == kind)["cue"].to_list()
+        return vocab.built(f"bare_cues:{kind}", lambda: alternation(words))
+
+    units = vocab.built(
+        "bare_cue_units",
+        lambda: vocab.table("bare_number_cues").select(pl.col("cue").alias("_cue"), pl.col("unit").alias("_cue_unit")),
+    )
+    prefix = pl.col("_prefix").str.slice(-90).str.to_lowercase()
+    cue = pl.coalesce(
+        prefix.str.extract(rf"(?-u:\b)({cues('noun')})\s+of\s+$", 1),
+        prefix.str.extract(rf"(?-u:\b)({cues('before')})\s+$", 1),
+    )
+    cue_unit = cue.replace_strict(units["_cue"], units["_cue_unit"], default=None)
+    level_verb = prefix.str.contains(
+        rf"(?-u:\b){cues('verb')}(?-u:\b)(?:[^.;:!?]|[.:]\d){{0,60}}?(?-u:\b)(?:at|to|from)\s+$"
+    )
+    after = pl.col("sentence").str.slice(pl.col("match_end"), 12)
+    scales = vocab.regex("scale_words", "word")
+    bare = (
+        pl.col("_unit").is_null()
+        & no_noun
+        & pl.col("cur").is_null()
+        & pl.col("_word_unit").is_null()
+        & pl.col("_word_value").is_null()
+        # A range only with a scale word ("195 million-215 million"): "won 28-3" is a score, "2021-2025" years.
+        & ((pl.col("num_hi").is_null() & ~pl.col("_merged")) | pl.col("_factor").is_not_null())
+        & ~pl.col("_is_year")
+        # A year after any word ("at 2024 prices"), an ordinal or a code glued to letters ("15th", "1A"), a time
+        # or a date ("11:30", "5/6", "5 p.m.", "1130 GMT").
+        & ~pl.col("_num").cast(pl.Int64, strict=False).is_between(YEAR_MIN, YEAR_MAX).fill_null(False)
+        & ~after.str.contains(r"^(?:\p{L}|[:/]\d|\s*(?:[ap]\.?m\b|GMT|UTC))")
+        # "2.71 million billion VND": a second scale word the pattern did not read; the amount is not bare.
+        & ~after.str.contains(rf"(?i)^\s+{scales}(?-u:\b)")
+    )
+    # A one-letter suffix scales only an amount with a currency ("$4.2b"), not a code ("Highway 37B").
+    scaled = pl.col("_factor").is_not_null() & ~pl.col("scale").is_in(list(_LETTER_SCALES))
+    people = vocab.built(
+        "person_nouns",
+        lambda: alternation(
+            [n.removesuffix("s") for n in vocab.table("count_nouns").filter(pl.col("kind") == "person")["noun"]]
+        ),
+    )
+    # "The number of tourists ... increased to 140,000", "passenger numbers to 7.2 billion": the clause counts people.
+    counts_people = (
+        pl.col("_prefix")
+        .str.replace(r"^.*[;:]", "")
+        .str.slice(-120)
+        .str.contains(rf"(?i)(?-u:\b)(?:{people[3:-1]})s?(?-u:\b)|(?-u:\b)people(?-u:\b)")
+    )
+    level = pl.when(counts_people).then(pl.lit("persons")).otherwise(pl.lit("count"))
+    return pl.when(bare).then(pl.coalesce(cue_unit, pl.when(level_verb | scaled).then(level)))
+
+
+def _merge_sums(quantities: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
+    """Parts of one amount written largest first made one mention, in the smallest part's unit.
+
+    "59 minutes and 45 seconds" is 3,585 seconds and "two hours, 25 seconds" 7,225; "13 million 249 thousand",
+    two bare amounts with nothing but a space between them, is 13,249,000. Run twice, three parts become one.
+    """
+    to_base = vocab.built(
+        "duration_to_base",
+        lambda: (
+            vocab.table("units")
+            .filter(pl.col("dimension") == "duration")
+            .select("unit", pl.col("to_base").cast(pl.Float64).alias("_to_base"))
+            .unique("unit")
+        ),
+    )
+    following = functools.partial(_neighbour, offset=-1)
+    preceding = functools.partial(_neighbour, offset=1)
+    match_end = pl.col("match_start") + pl.col("char_end") - pl.col("char_start")
+    gap = pl.col("_original").str.slice(match_end, following("match_start") - match_end)
+    plain = pl.col("value_max").is_null() & pl.col("counted").is_null()
+    # A smaller unit of time after a larger one; the ratio of two units of time is a whole number.
+    ratio = (pl.col("_to_base") / following("_to_base")).round(0)
+    durations = gap.str.contains(r"^(?:\s+|\s*,\s*|\s+and\s+|\s*,\s+and\s+)$") & (ratio > 1)
+    amounts = (
+        gap.str.contains(r"^ $")
+        & (pl.col("unit") == "count")
+        & (following("unit") == "count")
+        & (pl.col("value") > following("value"))
+    )
+    merges = (
+        (durations | amounts) & plain & following("value_max").is_null() & following("counted").is_null()
+    ).fill_null(False)
+
+    def step(frame: pl.LazyFrame) -> pl.LazyFrame:
+        # Pairs from the left: a part the one before merges into waits for the next step.
+        frame = frame.with_columns(_merges=merges, _times=pl.when(durations).then(ratio).otherwise(1.0)).with_columns(
+            _merges=pl.col("_merges") & ~preceding("_merges").fill_null(False)
+        )
+        merged = preceding("_merges").fill_null(False)
+        return (
+            frame.with_columns(
+                _merged_sum=merged,
+                _lo_value=preceding("value") * preceding("_times"),
+                _lo_start=preceding("char_start"),
+                _lo_match_start=preceding("match_start"),
+                _lo_qualifier=preceding("qualifier"),
+            )
+            .filter(~pl.col("_merges"))
+            .with_columns(
+                value=pl.when("_merged_sum").then(pl.col("_lo_value") + pl.col("value")).otherwise(pl.col("value")),
+                qualifier=pl.when("_merged_sum").then(pl.col("_lo_qualifier")).otherwise(pl.col("qualifier")),
+                surface=pl.when("_merged_sum")
+                .then(pl.col("_original").str.slice(pl.col("_lo_match_start"), match_end - pl.col("_lo_match_start")))
+                .otherwise(pl.col("surface")),
+                char_start=pl.when("_merged_sum").then(pl.col("_lo_start")).otherwise(pl.col("char_start")),
+                match_start=pl.when("_merged_sum").then(pl.col("_lo_match_start")).otherwise(pl.col("match_start")),
+            )
+            .drop("_merges", "_times", "_merged_sum", "_lo_value", "_lo_start", "_lo_match_start", "_lo_qualifier")
+        )
+
+    return (
+        quantities.join(to_base.lazy(), on="unit", how="left")
+        # Sorted once, neighbours are plain shifts: a window per column cost a third of the quantity pass.
+        .sort("doc_id", "sentence_no", "char_start")
+        .pipe(step)
+        .pipe(step)
+        .drop("_to_base")
+    )
+
+
+def _neighbour(col: str, offset: int) -> pl.Expr:
+    """`col` of the mention `offset` rows before (1) or after (-1) in a frame sorted by sentence, if in the same one."""
+    same = (pl.col("doc_id").shift(offset) == pl.col("doc_id")) & (
+        pl.col("sentence_no").shift(offset) == pl.col("sentence_no")
+    )
+    return pl.when(same).then(pl.col(col).shift(offset))
+
+
+def _inherit_currency(quantities: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
+    """Bare amounts listed right after an amount of money are in its currency.
+
+    "USD 19.9 billion in revenue and 14.6 billion in exports": the second amount names no currency of its own.
+    """
+    money = vocab.built(
+        "money_units",
+        lambda: vocab.table("units").filter(pl.col("dimension") == "money")["unit"].unique().to_list(),
+    )
+    # The frame comes sorted by sentence and start from `_merge_sums`.
+    previous_unit = _neighbour("unit", 1)
+    previous_end = _neighbour("_end", 1)
+    gap = pl.col("_original").str.slice(previous_end, pl.col("match_start") - previous_end)
+    inherits = (
+        (pl.col("unit") == "count")
+        & pl.col("counted").is_null()
+        & previous_unit.is_in(money)
+        & _neighbour("per", 1).is_null()
+        & (pl.col("match_start") - previous_end <= LIST_GAP_CHARS + 20)
+        & gap.str.contains(r"^(?:[^;.]|\.\d)*(?-u:\b)and\s+$|^(?:[^;.]|\.\d)*,\s*$")
+    ).fill_null(False)
+    return (
+        quantities.with_columns(_end=pl.col("match_start") - pl.col("char_start") + pl.col("char_end"))
+        .with_columns(unit=pl.when(inherits).then(previous_unit).otherwise(pl.col("unit")))
+        .drop("_original", "_end")
     )
 
 
 def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
-    """Raw numeric mentions with parsed parts; bare numbers (years, dates, codes) are dropped."""
+    """Raw numeric mentions with parsed parts; bare numbers without a meaning (years, dates, codes) are dropped."""
     pattern = vocab.built("quantity_pattern", lambda: quantity_pattern(vocab))
     numbered = _numbers_in_words(sentences.select("doc_id", "sentence_no", "char_start", "sentence"), vocab).cache()
     parts = find_parts(numbered, "sentence", pattern, match_col="surface").join(
@@ -535,6 +764,29 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         & ((pl.col("unit").is_null() & pl.col("noun").is_null()) | long_integer)
         & ~currency_after
     )
+    # The singular noun modifies another ("a 12-page document"); a rating is no count ("a 5-star hotel").
+    ratings = vocab.built(
+        "rating_nouns", lambda: vocab.table("count_nouns").filter(pl.col("kind") == "rating")["noun"].to_list()
+    )
+    single = (
+        pl.col("sentence").str.slice(pl.col("match_end"), 2).str.contains(r"^\s[a-z]")
+        & ~pl.col("single").is_in(ratings)
+        & pl.col("cur").is_null()
+        # "4,000m-thick": the letter is a unit's, and what follows describes it.
+        & pl.col("scale").is_null()
+    )
+    trimmed = trimmed.with_columns(
+        noun=pl.coalesce("noun", pl.when(single).then(pl.col("single"))),
+        # A hyphenated word that modifies nothing ("F-150s", "well-known") is not part of the mention.
+        _drop_single=(pl.col("single").is_not_null() & ~single).fill_null(False),
+    ).with_columns(
+        match_end=pl.when("_drop_single")
+        .then(pl.col("match_end") - pl.col("single").str.len_chars() - 1)
+        .otherwise(pl.col("match_end")),
+        surface=pl.when("_drop_single")
+        .then(pl.col("surface").str.slice(0, pl.col("surface").str.len_chars() - pl.col("single").str.len_chars() - 1))
+        .otherwise(pl.col("surface")),
+    )
     parsed = (
         trimmed.with_columns(
             _metre=metre.fill_null(False),
@@ -560,6 +812,12 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         .join(scales.lazy(), on="_scale_key", how="left")
         .join(nouns.lazy(), on="_head", how="left")
         .join(units.lazy(), on="_unit_key", how="left")
+        # "450 passing yards", "36 Earth days": words between a number and its unit.
+        .join(
+            units.lazy().select(pl.col("_unit_key").alias("_head"), pl.col("_unit").alias("_head_unit")),
+            on="_head",
+            how="left",
+        )
         .join(qualifiers.lazy(), on="_qual_key", how="left")
         .with_columns(
             _base=_parse_number("_num", pl.col("decimal_comma"), pl.col("dotted_thousands")),
@@ -580,9 +838,16 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         pl.col("noun").is_not_null()
         # "Hundreds of models": a vague count is no figure the portals' gold keeps; "hundreds of pounds" is.
         & (pl.col("_word_qualifier").fill_null("") != "at_least")
-        & (pl.col("_noun_kind").fill_null("") != "duration")
+        & (pl.col("_noun_kind").fill_null("") != "term")
         & ~has_stopword
         & ~pl.col("_is_year")
+        # "2022 estimates", "2010 comparative prices": a year before a noun says which; a count of two thousand is
+        # written "2,000" (the gold lists hold none without the comma).
+        & ~(
+            pl.col("_num").str.contains(r"^\d{4}$")
+            & pl.col("_num").cast(pl.Int64, strict=False).is_between(YEAR_MIN, YEAR_MAX)
+            & pl.col("qual").is_null()
+        )
         # A count is whole unless scaled ("2.6 million people"); "4.0 technology" is not.
         & (
             pl.col("_num").str.contains(r"^[\d,]+$")
@@ -599,8 +864,30 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
     # "at 4 p.m." is a time, not four pence.
     clock = (pl.col("unit") == "p") & pl.col("sentence").str.slice(pl.col("match_end"), 2).str.contains(r"^\.m")
     kept = (
-        parsed.filter((is_measured | is_counted) & ~pl.col("_in_name") & ~pl.col("_code") & ~clock)
-        .with_columns(_ext=(pl.col("_metre") & pl.col("_squared").is_in(["²", "³"])).cast(pl.Int64))
+        # "an average of 1,500 and ...": words after a number that start with "and" are no counted noun.
+        parsed.with_columns(_bare_unit=_bare_unit(vocab, pl.col("noun").is_null() | has_stopword))
+        .filter(
+            (is_measured | is_counted | pl.col("_bare_unit").is_not_null())
+            & ~pl.col("_in_name")
+            & ~pl.col("_code")
+            & ~clock
+            & ~_period_name(vocab)
+        )
+        .with_columns(
+            _ext=(pl.col("_metre") & pl.col("_squared").is_in(["²", "³"])).cast(pl.Int64),
+            # A bare number's words after it ("and shipments") are not part of it.
+            _cut=pl.when(pl.col("_bare_unit").is_not_null() & pl.col("noun").is_not_null())
+            .then(
+                pl.col("surface").str.len_chars()
+                - pl.col("surface")
+                .str.slice(0, pl.col("surface").str.len_chars() - pl.col("noun").str.len_chars())
+                .str.strip_chars_end()
+                .str.len_chars()
+            )
+            .otherwise(0),
+            noun=pl.when(pl.col("_bare_unit").is_null()).then(pl.col("noun")),
+        )
+        .with_columns(match_end=pl.col("match_end") - pl.col("_cut"))
         # "One economic zone": a singular noun the pattern does not read is counted where "one" counts it.
         .with_columns(
             match_end=pl.coalesce("_noun_end", pl.col("match_end") + pl.col("_ext")),
@@ -625,44 +912,52 @@ def find_quantities(sentences: pl.LazyFrame, vocab: Vocabulary) -> pl.LazyFrame:
         .otherwise(pl.col("per"))
     )
     factor = pl.col("_factor").fill_null(1.0)
-    return kept.select(
-        "doc_id",
-        "sentence_no",
-        (pl.col("char_start") + pl.col("match_start")).alias("char_start"),
-        (pl.col("char_start") + pl.col("match_end")).alias("char_end"),
-        "surface",
-        "match_start",
-        # A decline of a range runs from its larger fall to its smaller one: "down 3-5%" is -5 to -3.
-        pl.when(pl.col("_sign") < 0)
-        .then(-pl.coalesce(pl.col("_hi") * factor, pl.col("_base") * pl.coalesce("_lo_factor", factor)))
-        .otherwise(pl.col("_base") * pl.coalesce("_lo_factor", factor))
-        .alias("value"),
-        pl.when(pl.col("_hi").is_null())
-        .then(None)
-        .when(pl.col("_sign") < 0)
-        .then(-pl.col("_base") * pl.coalesce("_lo_factor", factor))
-        .otherwise(pl.col("_hi") * factor)
-        .alias("value_max"),
-        pl.coalesce(
-            "_word_unit",
-            "_unit",
-            pl.when(pl.col("_noun_kind") == "person").then(pl.lit("persons")),
-            pl.lit("count"),
-        ).alias("unit"),
-        pl.col("per")
-        .str.replace_all(r"(?i)\bper\b", "")
-        .str.extract_all(r"\p{L}[\p{L}\d]*")
-        .list.join("/")
-        .replace("", None)
-        .alias("per"),
-        pl.col("noun").str.replace_all(r"\s+", " ").alias("counted"),
-        pl.coalesce(
-            pl.when(pl.col("num_hi").is_not_null() | pl.col("_merged")).then(pl.lit("range")),
-            "_qualifier",
-            "_word_qualifier",
-            pl.when(pl.col("_prefix").str.contains(r"(?i)\bestimat")).then(pl.lit("estimated")),
-            pl.lit("exact"),
-        ).alias("qualifier"),
+    return (
+        kept.select(
+            "doc_id",
+            "sentence_no",
+            (pl.col("char_start") + pl.col("match_start")).alias("char_start"),
+            (pl.col("char_start") + pl.col("match_end")).alias("char_end"),
+            "surface",
+            "match_start",
+            # A decline of a range runs from its larger fall to its smaller one: "down 3-5%" is -5 to -3.
+            pl.when(pl.col("_sign") < 0)
+            .then(-pl.coalesce(pl.col("_hi") * factor, pl.col("_base") * pl.coalesce("_lo_factor", factor)))
+            .otherwise(pl.col("_base") * pl.coalesce("_lo_factor", factor))
+            .alias("value"),
+            pl.when(pl.col("_hi").is_null())
+            .then(None)
+            .when(pl.col("_sign") < 0)
+            .then(-pl.col("_base") * pl.coalesce("_lo_factor", factor))
+            .otherwise(pl.col("_hi") * factor)
+            .alias("value_max"),
+            pl.coalesce(
+                "_word_unit",
+                "_unit",
+                "_bare_unit",
+                pl.when(pl.col("_noun_kind") == "person").then(pl.lit("persons")),
+                pl.when(pl.col("_noun_kind") == "duration").then(pl.col("_noun_unit")),
+                "_head_unit",
+                pl.lit("count"),
+            ).alias("unit"),
+            pl.col("per")
+            .str.replace_all(r"(?i)\bper\b", "")
+            .str.extract_all(r"\p{L}[\p{L}\d]*")
+            .list.join("/")
+            .replace("", None)
+            .alias("per"),
+            pl.col("noun").str.replace_all(r"\s+", " ").alias("counted"),
+            pl.coalesce(
+                pl.when(pl.col("num_hi").is_not_null() | pl.col("_merged")).then(pl.lit("range")),
+                "_qualifier",
+                "_word_qualifier",
+                pl.when(pl.col("_prefix").str.contains(r"(?i)\bestimat")).then(pl.lit("estimated")),
+                pl.lit("exact"),
+            ).alias("qualifier"),
+            "_original",
+        )
+        .pipe(_merge_sums, vocab)
+        .pipe(_inherit_currency, vocab)
     )
 
 
@@ -804,7 +1099,7 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
     )
     fits = (
         (pl.col("_metric_dim") == pl.col("_unit_dim"))
-        | (pl.col("_unit_dim") == "ratio")
+        | ((pl.col("_unit_dim") == "ratio") & (pl.col("_metric_dim") != "duration"))
         | ((pl.col("_unit_dim") == "share_change") & (pl.col("_metric_dim") == "share"))
     )
     hits = (
@@ -893,6 +1188,19 @@ def assign_metrics(quantities: pl.LazyFrame, sentences: pl.LazyFrame, vocab: Voc
         .with_columns(
             metric=pl.when(pl.col("unit") == "percent")
             .then(share_metric)
+            # "A 23-year-old", "12 years old", "aged 45": an age; any other duration is a duration.
+            .when((pl.col("_unit_dim") == "duration") & pl.col("surface").str.contains(r"(?i)[-\s]old$"))
+            .then(pl.lit("age"))
+            .when(pl.col("_unit_dim") == "duration")
+            .then(pl.coalesce("_metric", pl.lit("duration")))
+            # "A 20-fold rise", "a 2.19-fold increase": a multiple named as a change is one against the period before.
+            .when(
+                (pl.col("unit") == "times")
+                & pl.col("sentence")
+                .str.slice(pl.col("match_start") + pl.col("surface").str.len_chars(), 12)
+                .str.contains(r"(?i)^\s+(?:rise|increase|growth|jump|surge|gain|hike)(?-u:\b)")
+            )
+            .then(pl.lit("yoy_change"))
             .otherwise(pl.col("_metric"))
             .fill_null("other")
         )

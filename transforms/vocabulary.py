@@ -24,6 +24,7 @@ REFERENCE_TABLES = (
     "event_kinds",
     "qualifiers",
     "per_words",
+    "bare_number_cues",
     "percent_bases",
     "places",
     "provinces_2025",

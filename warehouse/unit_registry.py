@@ -26,6 +26,7 @@ BASES = {
     "frequency": "Hz",
     "charge": "mAh",
     "volume_rate": "m3/day",
+    "duration": "day",
 }
 # pint's spelling of those bases.
 PINT_BASES = {
@@ -40,6 +41,7 @@ PINT_BASES = {
     "Hz": "Hz",
     "mAh": "mA*h",
     "m3/day": "m**3/day",
+    "day": "day",
 }
 # Canonical unit -> (pint expression, spellings written after the number). Spellings that are common words
 # or letters in news ("in", "g", "W", "C", "F", "l") are left out: "5 in", "5G", "Group C".
@@ -83,6 +85,18 @@ UNITS: dict[str, tuple[str, list[str]]] = {
     "MHz": ("MHz", ["MHz"]),
     "GHz": ("GHz", ["GHz"]),
     "mAh": ("mA*h", ["mAh"]),
+    # Durations and ages (issue 22). "Second" is also an ordinal, so only its plural and abbreviation;
+    # "-old" makes an age ("a 23-year-old", "12 years old"). A month is pint's, a year / 12.
+    "century": ("century", ["centuries", "century"]),
+    # pint's "decade" is a ratio of ten (a logarithmic unit), not ten years.
+    "decade": ("10 * year", ["decades", "decade"]),
+    "year": ("year", ["years", "year", "yrs", "year-old", "years-old", "years old", "year old"]),
+    "month": ("month", ["months", "month", "month-old", "months-old", "months old"]),
+    "week": ("week", ["weeks", "week", "week-old", "weeks-old", "weeks old"]),
+    "day": ("day", ["days", "day", "day-old", "days-old", "days old"]),
+    "hour": ("hour", ["hours", "hour", "hrs"]),
+    "minute": ("minute", ["minutes", "minute", "mins"]),
+    "second": ("second", ["seconds", "secs"]),
 }
 # Temperatures are not proportional to a base: their factor is 1 to their own scale.
 TEMPERATURES = {
@@ -101,7 +115,7 @@ def pint_rows() -> list[dict[str, str]]:
     note = f"pint {pint.__version__}"
     rows = []
     for unit, (expression, spellings) in UNITS.items():
-        quantity = registry.Quantity(1, expression)
+        quantity = registry.Quantity(expression)
         dimension = next(d for d, base in BASES.items() if quantity.is_compatible_with(PINT_BASES[base]))
         base = BASES[dimension]
         factor = quantity.to(PINT_BASES[base]).magnitude

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from benchmarks.accuracy import UNLABELLED_METRICS
 from transforms.extract import collect_all, extract_documents
 from transforms.vocabulary import Vocabulary
 
@@ -82,10 +83,12 @@ def test_gold_quantities_found_with_span_value_unit(
 
 
 def test_no_quantities_beyond_gold(staged: dict[str, pl.DataFrame]) -> None:
-    # Precision: every extracted mention is a gold fact (years, dates, ordinals, durations,
-    # document numbers and debris are not facts).
+    # Precision: every extracted mention is a gold fact (years, dates, ordinals, document numbers and debris
+    # are not facts). Durations and ages are facts since issue 22, of metrics the gold lists predate and do not
+    # label: they are left out, as benchmarks.accuracy counts them apart (UNLABELLED_METRICS).
     gold = Counter(_gold("gold_quantities.csv").select("file", "surface").iter_rows())
-    got = Counter(staged["stg_quantities"].select("doc_id", "surface").iter_rows())
+    labelled = staged["stg_quantities"].filter(~pl.col("metric").is_in(UNLABELLED_METRICS))
+    got = Counter(labelled.select("doc_id", "surface").iter_rows())
     assert got - gold == Counter()
 
 

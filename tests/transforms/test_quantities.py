@@ -121,9 +121,11 @@ def test_find_quantities(sentences_of, vocab, assert_spans, text: str, expected:
         "Resolution No. 03-NQ/TU was issued under Decree 15/2021/ND-CP.",
         # Ordinals.
         "The 13th National Party Congress and the 20th Provincial Party Congress.",
-        # Durations.
-        "After 25 years of development, the province grew.",
-        "Over the past 3 years, more than 25 years and 6 months passed.",
+        # A duration that names a plan or a term, and a part of a year, are not durations.
+        "The five-year socio-economic development plan and the 10-year strategy were approved.",
+        "Over the first 6 months of this year, he served a 5-year term.",
+        # "A year ago", "twice a day": an article before a duration is no amount.
+        "A year ago they met twice a day.",
         # "4.0" is a name, not an amount of technologies.
         "Binh Duong entered the 4.0 technology platforms era.",
         # Group and phase labels.
@@ -137,6 +139,103 @@ def test_find_quantities(sentences_of, vocab, assert_spans, text: str, expected:
     ],
 )
 def test_non_facts_are_not_extracted(sentences_of, vocab, text: str) -> None:
+    assert _quantities(sentences_of, vocab, text)["surface"].to_list() == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A duration, in digits or words, and joined to its number by a hyphen.
+        ("After 25 years of development, the province grew.", [("25 years", 25.0, None, "year", "duration")]),
+        (
+            "It hit a three-week low on a 10-year bond.",
+            [("three-week", 3.0, None, "week", "duration"), ("10-year", 10.0, None, "year", "duration")],
+        ),
+        # A range of durations is one fact.
+        ("Flights were delayed 3-6 hours.", [("3-6 hours", 3.0, 6.0, "hour", "duration")]),
+        # "The last 20 years" is a duration; "the first 6 months" of a year is not ("its first 3 months of work" is).
+        ("Yields are the lowest in the last 20 years.", [("20 years", 20.0, None, "year", "duration")]),
+        ("In its first 3 months of work, it grew.", [("3 months", 3.0, None, "month", "duration")]),
+        # Words between the number and its unit ("Earth days").
+        ("The planet orbits in 36 Earth days.", [("36 Earth days", 36.0, None, "day", "duration")]),
+        # Ages: "-old" after the unit, or "aged" and "the age of" before it.
+        ("A 23-year-old man was hurt.", [("23-year-old", 23.0, None, "year", "age")]),
+        ("The boy is 12 years old.", [("12 years old", 12.0, None, "year", "age")]),
+        ("People under the age of 25 years voted.", [("25 years", 25.0, None, "year", "age")]),
+    ],
+)
+def test_durations_and_ages(sentences_of, vocab, assert_spans, text: str, expected: list[tuple]) -> None:
+    sentences = sentences_of(text)
+    got = assign_metrics(find_quantities(sentences, vocab), sentences, vocab).collect()
+    columns = ["surface", "value", "value_max", "unit", "metric"]
+    want = pl.DataFrame(expected, schema=got.select(columns).schema, orient="row")
+    assert_frame_equal(got.select(columns), want, check_row_order=False)
+    assert_spans(text, got, "surface")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A level after a verb of level and "at", "to" or "from", or after a noun that names a level and "of".
+        ("The index closed at 1,250.3 on Friday.", [("1,250.3", 1250.3, "count")]),
+        (
+            "Gains rose 2.1% to 3,410.55 after a high of 3,420.1.",
+            [("2.1%", 2.1, "percent"), ("3,410.55", 3410.55, "count"), ("3,420.1", 3420.1, "count")],
+        ),
+        (
+            "Yields reached an average of 1,500 and sales of 40 million.",
+            [("1,500", 1500.0, "count"), ("40 million", 4e7, "count")],
+        ),
+        # People when the cue or the clause says so; an age after "aged".
+        ("A crowd of 12,345 watched.", [("12,345", 12345.0, "persons")]),
+        ("The number of visitors increased to 98,000.", [("98,000", 98000.0, "persons")]),
+        ("A man aged 61 spoke.", [("61", 61.0, "year")]),
+        # A bare amount with a scale word, and one listed after money in its currency.
+        (
+            "Shipments were 52 million units short of 60.5 million.",
+            [("52 million units", 5.2e7, "count"), ("60.5 million", 6.05e7, "count")],
+        ),
+        (
+            "It earned USD 3.2 billion in sales and 1.4 billion in exports.",
+            [("USD 3.2 billion", 3.2e9, "USD"), ("1.4 billion", 1.4e9, "USD")],
+        ),
+        # Parts of one amount written largest first are one amount in the smallest part's unit.
+        ("She ran it in 2 hours, 3 minutes and 10 seconds.", [("2 hours, 3 minutes and 10 seconds", 7390.0, "second")]),
+        ("Jobless numbered 4 million 120 thousand.", [("4 million 120 thousand", 4.12e6, "count")]),
+        # A headline's capitalised word unit; words between a number and its unit.
+        ("Passenger Numbers Up 6.4 Pct", [("6.4 Pct", 6.4, "percent")]),
+        ("He threw for 450 passing yards.", [("450 passing yards", 450.0, "yard")]),
+        # A count joined by a hyphen to a singular noun, not a rating; a multiple joined by a hyphen.
+        ("They built a 6-lane road and a 300-bed clinic.", [("6-lane", 6.0, "count"), ("300-bed", 300.0, "count")]),
+        ("It is a 4-star hotel near a 4,000m-thick wall.", [("4,000m", 4000.0, "m")]),
+        ("Sales saw a 12-fold rise.", [("12-fold", 12.0, "times")]),
+        # Decimal points of an index or a game are points.
+        (
+            "The index gained 7.25 points from a 10-point low.",
+            [("7.25 points", 7.25, "points"), ("10-point", 10.0, "points")],
+        ),
+    ],
+)
+def test_bare_numbers_with_a_meaning(sentences_of, vocab, assert_spans, text: str, expected: list[tuple]) -> None:
+    got = _quantities(sentences_of, vocab, text).sort("char_start")
+    assert got.select("surface", "value", "unit").rows() == [(s, pytest.approx(v), u) for s, v, u in expected]
+    assert_spans(text, got, "surface")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Names and codes: no word before them gives them a meaning.
+        "He bought an iPhone 11 and a Ford F-150 on Route 1A under Decree 15.",
+        # A score, a year, an ordinal, a time and a date after a cue.
+        "The team won 3-1 and the index closed at 2024 levels, rose to 15th, at 5 p.m., at 11:30 and to 5/6.",
+        # A one-letter suffix on a code is no scale.
+        "The bridge on Highway 37B opened.",
+        # "From 43,421 in 2019 to": a year is no lower end of a range.
+        "It rose to 2019 levels.",
+    ],
+)
+def test_bare_numbers_without_a_meaning(sentences_of, vocab, text: str) -> None:
     assert _quantities(sentences_of, vocab, text)["surface"].to_list() == []
 
 
@@ -260,6 +359,8 @@ def test_number_formats(sentences_of, vocab, text: str, surface: str, value: flo
             "fdi",
             None,
         ),
+        # A multiple named as a change is a change against the period before.
+        ("Arrivals saw a 20-fold rise on 2015.", "20-fold", "yoy_change", "previous_period"),
         # A change that names no measure continues the growth listed before it.
         ("GRDP increased by 7.06%; Binh Duong increased by 6.84%.", "6.84%", "growth_rate", "previous_period"),
         # The area of counted things is a land use, not the place's area.
@@ -289,8 +390,8 @@ def test_metric_and_base(sentences_of, vocab, text: str, surface: str, metric: s
         ),
         # With a scale word and a qualifier.
         ("More than two thousand workers came.", [("More than two thousand workers", 2000.0, "persons")]),
-        # A duration in words is not a fact; "one of them" names no count.
-        ("In two years, one of them grew.", []),
+        # A duration in words is a duration; "one of them" names no count.
+        ("In two years, one of them grew.", [("two years", 2.0, "year")]),
         # A scale word after digits stays the digits' ("2.6 million"), not a number in words.
         ("It has 2.6 million people.", [("2.6 million people", 2.6e6, "persons")]),
         # "A" before a scale word or a unit is one; "half a" is a half.
@@ -355,7 +456,7 @@ def test_numbers_in_words(sentences_of, vocab, assert_spans, text: str, expected
         # A square metre written with a space.
         ("The pool is 5 m² wide.", [("5 m²", 5.0, "m2")]),
         # A letter after a long number is a name, not a scale.
-        ("HD 21749b takes 36 Earth days.", []),
+        ("HD 21749b takes 36 Earth days.", [("36 Earth days", 36.0, "day")]),
     ],
 )
 def test_scale_suffixes(sentences_of, vocab, assert_spans, text: str, expected: list[tuple]) -> None:
@@ -423,7 +524,13 @@ def test_currencies(sentences_of, vocab, assert_spans, text: str, expected: list
         # Different units, or a lower end above the upper one, are no range.
         (
             "It rose 0.2% to 4 tons, from 606 to 546 households.",
-            [("0.2%", 0.2, None, "percent"), ("4 tons", 4.0, None, "tons"), ("546 households", 546.0, None, "count")],
+            # The first end, a bare number after "rose ... from", is a level of its own.
+            [
+                ("0.2%", 0.2, None, "percent"),
+                ("4 tons", 4.0, None, "tons"),
+                ("606", 606.0, None, "count"),
+                ("546 households", 546.0, None, "count"),
+            ],
         ),
     ],
 )
@@ -453,6 +560,10 @@ def test_ranges(sentences_of, vocab, assert_spans, text: str, expected: list[tup
         ("They face a £1.5bn cut.", [("£1.5bn", -1.5e9, None)]),
         # A falling range runs from its larger fall to its smaller one.
         ("Prices were down 3-5% today.", [("3-5%", -5.0, -3.0)]),
+        # The same fall restated after ", or" in another unit; a qualifier between the verb and the figure.
+        ("Shares lost 30 cents, or 1.2%, today.", [("30 cents", -30.0, None), ("1.2%", -1.2, None)]),
+        ("It rose 5%, or 2 points.", [("5%", 5.0, None), ("2 points", 2.0, None)]),
+        ("They agreed cuts approaching 3 million tons.", [("approaching 3 million tons", -3e6, None)]),
         # Where a fall ends is a level, and a rise stays positive.
         ("Profits dropped to £9.6m.", [("£9.6m", 9.6e6, None)]),
         ("Sales rose 2% and grew by 3 tons.", [("2%", 2.0, None), ("3 tons", 3.0, None)]),
