@@ -1,9 +1,9 @@
 -- int_indicator_facts: one row per fact that states an indicator (a place's metric for a period, of one kind), keyed by
 -- indicator_id, with whether it may be chosen and how it ranks: what marts.fct_indicators reconciles.
 -- A fact counts when the text states its subject and its period, and its article is not quarantined. A fact
--- flagged by any rule but the disagreement between articles is not usable. An estimate is an early actual, and is not final. What a figure is
--- measured against (base) and the unit's dimension are part of the grain: GRDP growth and GRDP in VND are two
--- indicators. Built with the marts and again once validation has flagged the facts.
+-- flagged by any rule but the disagreement between articles is not usable. An estimate is an early actual, and
+-- is not final. What a figure is measured against (base) and the unit's dimension are part of the grain: GRDP
+-- growth and GRDP in VND are two indicators. Built with the marts and again once validation has flagged the facts.
 with
 
 
