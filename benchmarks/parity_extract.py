@@ -5,7 +5,8 @@
 
 The documents are `seeds/raw/*.txt`, the first `--docs` files of the `--mb` corpus, and the first
 `--vietnamese` of those again with surnames and place names spelled with their diacritics ("Nguyễn",
-"Thái Bình"), so that sentences with non-ASCII letters are covered too; they are extracted in batches
+"Thái Bình"), so that sentences with non-ASCII letters are covered too, and the texts of every `--texts`
+folder (the dev corpus and the general news, read where they are, never copied); they are extracted in batches
 of `--batch-docs` like the benchmark does. Each staging frame is written to (or compared with)
 `<folder>/<table>.parquet`, rows sorted by every column so that row order does not matter.
 """
@@ -26,8 +27,8 @@ from benchmarks import corpus
 from benchmarks.run import MB, ROOT, corpus_files
 
 
-def documents(mb: float, limit: int, vietnamese: int) -> pl.DataFrame:
-    """The seed articles, the first `limit` corpus documents and `vietnamese` of them respelled: `doc_id`, `text`."""
+def documents(mb: float, limit: int, vietnamese: int, texts: list[Path] | None = None) -> pl.DataFrame:
+    """Seed articles, the first `limit` corpus documents, `vietnamese` respelled, `texts` folders: `doc_id`, `text`."""
     corpus.generate(mb)
     files = sorted((ROOT / "seeds" / "raw").glob("*.txt")) + corpus_files(corpus.default_folder(mb))[:limit]
     docs = pl.DataFrame(
@@ -36,7 +37,15 @@ def documents(mb: float, limit: int, vietnamese: int) -> pl.DataFrame:
             "text": [p.read_bytes().decode("utf-8") for p in files],
         }
     )
-    return pl.concat([docs, in_vietnamese(docs.head(vietnamese))])
+    extra = sorted(p for folder in texts or [] for p in folder.glob("*.txt"))
+    others = pl.DataFrame(
+        {
+            "doc_id": [f"{p.parent.parent.name}/{p.stem}" for p in extra],
+            "text": [p.read_bytes().decode("utf-8") for p in extra],
+        },
+        schema={"doc_id": pl.String, "text": pl.String},
+    )
+    return pl.concat([docs, in_vietnamese(docs.head(vietnamese)), others])
 
 
 def ascii_fold(word: str) -> str:
@@ -89,9 +98,12 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=1500, help="corpus documents after the seed articles")
     parser.add_argument("--vietnamese", type=int, default=300, help="documents respelled with diacritics")
     parser.add_argument("--batch-docs", type=int, default=500, help="documents per extraction batch")
+    parser.add_argument(
+        "--texts", type=Path, action="append", help="a folder of .txt files to extract too (repeatable)"
+    )
     args = parser.parse_args()
 
-    docs = documents(args.mb, args.docs, args.vietnamese)
+    docs = documents(args.mb, args.docs, args.vietnamese, args.texts)
     t0 = time.perf_counter()
     frames = extract(docs, args.batch_docs)
     secs = time.perf_counter() - t0

@@ -31,6 +31,8 @@ from benchmarks import corpus
 
 ROOT = corpus.ROOT
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+# The figures a run is printed beside: one entry per corpus size, each with the commit it was measured at.
+BASELINE = Path(__file__).resolve().parent / "baseline.json"
 MB = corpus.MB
 # Task names of the pipeline, grouped into the stages the issue talks about.
 STAGES = {
@@ -112,6 +114,11 @@ def rates(seconds: float, mb: float, articles: int, facts: int) -> dict[str, flo
     }
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def corpus_files(folder: Path) -> list[Path]:
     """The corpus's documents in landing order."""
     return sorted(folder.rglob("*.txt"))
@@ -131,7 +138,7 @@ def phase_extract(folder: Path, batch_docs: int, limit_mb: float | None) -> dict
     vocab = load_vocabulary(ROOT / "seeds" / "reference")
     files = corpus_files(folder)
     rows: dict[str, int] = {}
-    read_s = extract_s = 0.0
+    read_s = extract_s = cpu_s = 0.0
     nbytes = docs = 0
     load = [os.getloadavg()[0]]
     batch_seconds = []
@@ -143,11 +150,12 @@ def phase_extract(folder: Path, batch_docs: int, limit_mb: float | None) -> dict
             t0 = time.perf_counter()
             data = [p.read_bytes() for p in batch]
             frame = pl.DataFrame({"doc_id": [p.stem for p in batch], "text": [d.decode("utf-8") for d in data]})
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), _cpu_seconds()
             frames = collect_all(extract_documents(frame.lazy(), vocab))
-            t2 = time.perf_counter()
+            t2, c2 = time.perf_counter(), _cpu_seconds()
             read_s += t1 - t0
             extract_s += t2 - t1
+            cpu_s += c2 - c1
             batch_seconds.append(round(t2 - t1, 3))
             nbytes += sum(len(d) for d in data)
             docs += len(batch)
@@ -165,6 +173,9 @@ def phase_extract(folder: Path, batch_docs: int, limit_mb: float | None) -> dict
         "batches": len(batch_seconds),
         "read_seconds": round(read_s, 3),
         "extract_seconds": round(extract_s, 3),
+        # Every thread of the process: less sensitive than wall seconds to other work on the machine.
+        "extract_cpu_seconds": round(cpu_s, 3),
+        "mb_per_cpu_s": round(mb / cpu_s, 3) if cpu_s else None,
         "batch_seconds": batch_seconds,
         **rates(extract_s, mb, docs, facts),
         "facts": facts,
@@ -570,6 +581,8 @@ def table(result: dict[str, Any]) -> str:
     ex = result.get("extract") or {}
     if "extract_seconds" in ex:
         row(f"(a) extraction alone, {ex['mb']:.1f} MB", {**ex, "seconds": ex["extract_seconds"]})
+        if ex.get("extract_cpu_seconds"):
+            lines.append(f"      {ex['extract_cpu_seconds']:.1f} s CPU, {ex['mb_per_cpu_s']:.2f} MB per CPU-second")
     for run in (result.get("pipeline") or {}).get("runs", []):
         row(f"(b-d) pipeline: {run['run']}", run, run.get("ratio_to_first"))
         if run["run"] == "first":
@@ -616,11 +629,79 @@ def table(result: dict[str, Any]) -> str:
             )
     if result.get("pipeline", {}).get("error"):
         lines.append(f"pipeline phase failed: {result['pipeline']['error']}")
-    lines += ["", "targets of the speed issue (16):"]
+    lines += ["", "targets of the speed issues (16, 22):"]
     for name, figure, target, met in targets(result):
         verdict = "not measured" if met is None else ("met" if met else "MISSED")
-        lines.append(f"  {name:<42}{figure:>18}   target {target:<12}{verdict}")
+        lines.append(f"  {name:<46}{figure:>18}   target {target:<12}{verdict}")
+    lines += beside_baseline(result, load_baseline())
     return "\n".join(lines)
+
+
+def headline(result: dict[str, Any]) -> dict[str, Any]:
+    """The speed figures a run is compared on: extraction alone, the first pipeline run and its stages."""
+    ex = result.get("extract") or {}
+    runs = {run["run"]: run for run in (result.get("pipeline") or {}).get("runs", [])}
+    first = runs.get("first") or {}
+    stages = first.get("stages") or {}
+    figures = {
+        "extraction alone, MB/s": ex.get("mb_per_s"),
+        "extraction alone, s": ex.get("extract_seconds"),
+        "extraction alone, CPU s": ex.get("extract_cpu_seconds"),
+        "end to end, start-up excluded, MB/s": first.get("mb_per_s"),
+        "end to end, start-up excluded, s": first.get("end_to_end_seconds"),
+        "transform stage, s": (stages.get("transform") or {}).get("seconds"),
+        "validate stage, s": (stages.get("validate") or {}).get("seconds"),
+        "publish stage, s": (stages.get("publish") or {}).get("seconds"),
+        "re-run, 1 % changed, s": (runs.get("1% changed") or {}).get("end_to_end_seconds"),
+        "peak RSS of the first run, MB": (first.get("peak_rss") or {}).get("with_children_mb"),
+    }
+    return {
+        "commit": result["code"]["commit"],
+        "measured_at": result["started_at"],
+        "command": result["command"],
+        "loadavg": result["machine"]["loadavg"],
+        "figures": {k: v for k, v in figures.items() if v is not None},
+    }
+
+
+def load_baseline() -> dict[str, Any]:
+    """The recorded baseline figures by corpus size (`benchmarks/baseline.json`), empty if there is none."""
+    return json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.exists() else {}
+
+
+def save_baseline(result: dict[str, Any]) -> None:
+    """Record a run's figures as the baseline of its corpus size, merged into what an earlier run recorded."""
+    baseline = load_baseline()
+    size = f"{result['corpus']['target_mb']:g}"
+    old = baseline.get(size) or {}
+    new = headline(result)
+    # A run with --skip keeps the figures another run of the same commit recorded.
+    if old.get("commit") == new["commit"]:
+        new["figures"] = {**old.get("figures", {}), **new["figures"]}
+        new["command"] = " ; ".join(dict.fromkeys([*old.get("command", "").split(" ; "), new["command"]]))
+    baseline[size] = new
+    BASELINE.write_text(
+        json.dumps(dict(sorted(baseline.items(), key=lambda kv: float(kv[0]))), indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def beside_baseline(result: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
+    """Today's speed figures beside the recorded baseline of the same corpus size."""
+    before = baseline.get(f"{result['corpus']['target_mb']:g}")
+    if not before:
+        return ["", "no baseline recorded for this size (python -m benchmarks.run --mb N --save-baseline)"]
+    now = headline(result)
+    lines = [
+        "",
+        f"beside the baseline: {before['commit'][:7]} measured {before['measured_at']} (load {before['loadavg']}),"
+        f" today {now['commit'][:7]}",
+        f"  {'figure':<40}{'baseline':>10}{'today':>10}{'change':>9}",
+    ]
+    for name, old in before["figures"].items():
+        new = now["figures"].get(name)
+        change = "-" if new is None or not old else f"{new / old:.2f}x"
+        lines.append(f"  {name:<40}{fmt(old):>10}{fmt(new):>10}{change:>9}")
+    return lines
 
 
 def _range(runs: list[dict[str, float]], key: str) -> str:
@@ -635,9 +716,11 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
     first = runs.get("first") or {}
     slice_ratio = (result.get("quantulum3") or {}).get("speed_ratio_newsfacts_over_quantulum3")
     empty = (result.get("empty_folder") or {}).get("rerun") or []
+    extraction = (result.get("extract") or {}).get("mb_per_s")
     measured: list[tuple[str, float | None, str, float, str, str]] = [
         ("end to end, start-up excluded", first.get("mb_per_s"), ">=", 10 if mb >= 200 else 5, "MB/s", ".2f"),
-        ("extraction alone", (result.get("extract") or {}).get("mb_per_s"), ">=", 30, "MB/s", ".2f"),
+        ("extraction alone (16; 22's compass)", extraction, ">=", 30, "MB/s", ".2f"),
+        ("extraction alone (22)", extraction, ">=", 20, "MB/s", ".2f"),
         ("quantulum3 side by side, same slice", slice_ratio, ">=", 150, "x", ".0f"),
         ("re-run, 1 % of files changed", (runs.get("1% changed") or {}).get("ratio_to_first"), "<=", 0.10, "", ".3f"),
         ("re-run, nothing changed", (runs.get("unchanged") or {}).get("ratio_to_first"), "<=", 0.03, "", ".3f"),
@@ -690,6 +773,9 @@ def main() -> None:
     parser.add_argument("--work-dir", type=Path, help="parent of the run's warehouse and landing copy (default: tmp)")
     parser.add_argument("--keep-work", action="store_true", help="keep the warehouse and landing copy")
     parser.add_argument("--report", action="store_true", help="print the latest results and exit")
+    parser.add_argument(
+        "--save-baseline", action="store_true", help="record this run's figures in benchmarks/baseline.json"
+    )
     parser.add_argument("--phase", choices=["extract", "pipeline", "quantulum"], help=argparse.SUPPRESS)
     parser.add_argument("--phase-out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
@@ -761,6 +847,8 @@ def main() -> None:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = RESULTS_DIR / f"{started:%Y%m%dT%H%M%S}-{args.mb:g}mb.json"
     out.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    if args.save_baseline:
+        save_baseline(result)
     print(table(result))
     print(f"figures written to {out.relative_to(ROOT)}")
 

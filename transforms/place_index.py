@@ -239,7 +239,7 @@ class PlaceIndex:
         automaton = ahocorasick.Automaton()
         # Keys between spaces, scanned in a text between spaces: only whole words match ("con" is not in "construct").
         for key in entries.keys() | keywords.keys():
-            automaton.add_word(f" {key} ", (key, tuple(entries.get(key, ())), tuple(keywords.get(key, ()))))
+            automaton.add_word(f" {key} ", (len(key), tuple(entries.get(key, ())), tuple(keywords.get(key, ()))))
         automaton.make_automaton()
         return cls(automaton, successors, by_id)
 
@@ -257,13 +257,14 @@ class PlaceIndex:
         padded = f" {fold(sentence) if folded is None else folded} "
         found = []
         words = []
-        for end, (key, candidates, keywords) in self.automaton.iter(padded):
+        for end, (length, candidates, keywords) in self.automaton.iter(padded):
             # The key's own spaces are its first and last characters; offsets drop the text's leading space.
-            start, stop = end - len(key) - 1, end - 1
+            start, stop = end - length - 1, end - 1
             for role, what in keywords:
                 if _written_as_keyword(sentence[start:stop], role, what):
                     words.append((start, stop, role, what))
-            if not candidates or not _capitalised(sentence, start, stop):
+            # Most hits are English words that spell a name ("an", "long"): a lower-case first letter ends them here.
+            if not candidates or sentence[start].islower() or not _capitalised(sentence, start, stop):
                 continue
             found.append((start, stop, candidates))
         found.sort(key=lambda h: (h[0], -(h[1] - h[0])))
@@ -333,6 +334,8 @@ def _era_of(published: date | datetime | None) -> str | None:
 
 
 def _choose(candidates: list[Unit], era: str | None) -> Unit | None:
+    if not candidates:
+        return None
     # One unit under two names (Thua Thien Hue before 2025, Hue after) is one candidate.
     candidates = list({c.place_id: c for c in reversed(candidates)}.values())[::-1]
     if len(candidates) > 1 and era:
@@ -444,8 +447,10 @@ def _resolve(index: PlaceIndex, mentions: list[Mention], era: str | None) -> Non
         if level == "commune" and era is None and districts:
             era = "legacy"
         for m in mentions:
+            if m.place_id:
+                continue
             at_level = [c for c in m.candidates if c.level == level]
-            if not at_level or m.place_id:
+            if not at_level:
                 continue
             # A commune of a district the article names; else of a province it names (itself before the one it
             # merged into); else, for a province or a district one province has, the only unit of that name.
@@ -501,9 +506,15 @@ def _mark_locatives(mentions: list[Mention], sentences: dict[int, str]) -> None:
         previous = m
 
 
+_PARENT_CLOSE = re.compile(r"\s*(?:province\s*)?\)")
+
+
 def _aside(sentence: str, start: int, end: int) -> bool:
     """Whether a name stands in brackets after another ("Long Son commune (Vung Tau city)"): its parent."""
-    return sentence[:start].rstrip().endswith("(") and re.match(r"\s*(?:province\s*)?\)", sentence[end:]) is not None
+    bracket = sentence.rfind("(", 0, start)
+    if bracket < 0 or not (bracket + 1 == start or sentence[bracket + 1 : start].isspace()):
+        return False
+    return _PARENT_CLOSE.match(sentence, end) is not None
 
 
 def _name_before(text: str, end: int, floor: int, pattern: re.Pattern[str]) -> int | None:
