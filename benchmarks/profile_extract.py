@@ -50,7 +50,15 @@ def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[tuple[float, float], 
 
 # Functions of transforms.extract whose frames are used more than once downstream.
 SHARED = ("classify_lines", "split_sentences", "find_places", "article_places")
-EVERY_STEP = (*SHARED, "build_articles", "find_quantities", "assign_metrics", "assign_periods", "assign_subjects")
+EVERY_STEP = (
+    *SHARED,
+    "build_articles",
+    "find_quantities",
+    "assign_metrics",
+    "assign_periods",
+    "assign_kinds",
+    "assign_subjects",
+)
 VARIANTS = (
     ("as in the pipeline", ()),
     ("shared intermediates collected", SHARED),
@@ -126,8 +134,9 @@ def main() -> None:
     from transforms.events import EVENT_DATE, find_events
     from transforms.extract import collect_all, extract_documents
     from transforms.people import find_people, person_pattern, title_before_pattern
+    from transforms.periods import PERIOD, assign_kinds, assign_periods
     from transforms.places import article_places, assign_subjects, find_places
-    from transforms.quantities import YEAR_SPAN, assign_metrics, assign_periods, find_quantities, quantity_pattern
+    from transforms.quantities import assign_metrics, find_quantities, quantity_pattern
     from transforms.reference import load_vocabulary
     from transforms.segment import SENTENCE, split_sentences
     from transforms.spans import alternation, find_spans
@@ -176,9 +185,10 @@ def main() -> None:
     )
     steps["find_quantities"], q = timed(lambda: find_quantities(s, vocab).collect(engine="in-memory"))
     steps["assign_metrics"], q2 = timed(lambda: assign_metrics(q.lazy(), s, vocab).collect(engine="in-memory"))
-    steps["assign_periods"], q3 = timed(lambda: assign_periods(q2.lazy(), s).collect(engine="in-memory"))
+    steps["assign_periods"], q3 = timed(lambda: assign_periods(q2.lazy(), s, dates.lazy()).collect(engine="in-memory"))
+    steps["assign_kinds"], q4 = timed(lambda: assign_kinds(q3.lazy(), s, dates.lazy()).collect(engine="in-memory"))
     steps["assign_subjects"], _ = timed(
-        lambda: assign_subjects(q3.lazy(), mentions.lazy(), places.lazy(), s, vocab).collect(engine="in-memory")
+        lambda: assign_subjects(q4.lazy(), mentions.lazy(), places.lazy(), s, vocab).collect(engine="in-memory")
     )
     steps["find_people"], _ = timed(lambda: find_people(s, vocab).collect(engine="in-memory"))
     steps["find_document_refs"], _ = timed(lambda: find_document_refs(s, vocab).collect(engine="in-memory"))
@@ -194,7 +204,7 @@ def main() -> None:
         "place gazetteer": r"\b" + alternation(names["spelling"].to_list()) + r"\b",
         "document reference": document_pattern(vocab),
         "event date": EVENT_DATE,
-        "year span": YEAR_SPAN,
+        "period": PERIOD,
     }
     sentence_mb = sentences["sentence"].str.len_bytes().sum() / MB
     passes = []

@@ -21,7 +21,6 @@ NUMBER = (
 # (2.426.561) against a decimal point (0.83) or comma thousands (1,000,000 and 2,717.5).
 _DECIMAL_COMMA_MARKS = r"\d,\d{1,2}(?:[^\d]|$)|\d,\d{4,}|\d\.\d{3},\d|\d(?:\.\d{3}){2,}"
 _DECIMAL_POINT_MARKS = r"\d\.\d{1,2}(?:[^\d]|$)|\d\.\d{4,}|\d,\d{3}\.\d|\d(?:,\d{3}){2,}"
-YEAR_SPAN = r"(?-u:\b)(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?(?-u:\b)"
 # Metric keywords further back than this are about another figure of the sentence.
 CONTEXT_CHARS = 120
 # Investment metrics that say whose money it is.
