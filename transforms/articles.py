@@ -25,7 +25,7 @@ def publication_dates(lines: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _stamp(line: pl.Expr) -> pl.Expr:
-    """The date and time of a publication line; a date that is no day-first date (8/21/2024) gives null."""
+    """The date and time of a publication line, day first unless only month first makes a date (8/21/2024)."""
     hour = line.str.extract(_PUBLISHED_TIME, 1).cast(pl.Int32, strict=False).fill_null(0)
     meridiem = line.str.extract(_PUBLISHED_TIME, 3).str.to_lowercase()
     hour = pl.when((meridiem == "p") & (hour < 12)).then(hour + 12).when((meridiem == "a") & (hour == 12)).then(0)
@@ -36,7 +36,10 @@ def _stamp(line: pl.Expr) -> pl.Expr:
         line.str.extract(_PUBLISHED_TIME, 2).fill_null("00"),
         separator=" ",
     )
-    return stamp.str.to_datetime("%d %m %Y %H %M", strict=False)
+    # Day first, as the portals write; a second number above 12 can only be a day (8/21/2024, month first).
+    return pl.coalesce(
+        stamp.str.to_datetime("%d %m %Y %H %M", strict=False), stamp.str.to_datetime("%m %d %Y %H %M", strict=False)
+    )
 
 
 def build_articles(lines: pl.LazyFrame, places: pl.LazyFrame) -> pl.LazyFrame:

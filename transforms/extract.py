@@ -16,7 +16,7 @@ from transforms.segment import split_sentences
 from transforms.vocabulary import Vocabulary
 
 # Bump when extraction changes: documents extracted by an older version are redone.
-EXTRACTOR_VERSION = "2026.12.08-7"
+EXTRACTOR_VERSION = "2026.12.08-8"
 
 
 def extract_documents(docs: pl.LazyFrame, vocab: Vocabulary) -> dict[str, pl.LazyFrame]:

@@ -66,7 +66,9 @@ PERIOD = "|".join(
         rf"|(?:compared\s+(?:to|with)|than(?:\s+in)?|against|versus|vs\.?)\s+(?:the\s+(?:year\s+)?)?(?:last\s+year"
         rf"|{_YEAR})))(?:\s+{_YEAR})?",
         # A span of years: "2021-2025", "from 2015 to 2020", "2021 to 2025".
-        rf"(?P<span>(?i:from\s+)?(?P<span_from>{_YEAR})\s*(?:[-–—]|(?i:to|and|through))\s*(?P<span_to>{_YEAR}))",
+        # ... or to a month of the last year: "from 2021 to June 2023".
+        rf"(?P<span>(?i:from\s+)?(?P<span_from>{_YEAR})\s*(?:[-–—]|(?i:to|and|through))\s*"
+        rf"(?:(?P<span_m>{_MONTH_NAME})\s+)?(?P<span_to>{_YEAR}))",
         # A year to date: "the first nine months of 2023", "the past 10 months".
         rf"(?P<ytd>(?i:(?:first|past|last)\s+(?P<ytd_n>two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
         rf"|\d{{1,2}})\s+months)){_of_year('ytd_y')}",
@@ -226,8 +228,14 @@ def _period_mentions(sentences: pl.LazyFrame, published: pl.LazyFrame) -> pl.Laz
         .then(pl.lit("month"))
         .otherwise(pl.lit("year"))
     )
+    span_month = (
+        pl.col("span_m").str.to_lowercase().str.strip_chars(".").str.slice(0, 3)
+        .replace_strict(_MONTH_NO, default=None, return_dtype=pl.Int32)
+    )  # fmt: skip
     part = (
-        pl.when(pl.col("ytd").is_not_null())
+        pl.when(pl.col("span").is_not_null())
+        .then(span_month)
+        .when(pl.col("ytd").is_not_null())
         .then(pl.when(months == 6).then(1).when(months == 3).then(1).otherwise(months))
         .when(pl.col("qcode").is_not_null())
         .then(pl.col("qc_n").cast(pl.Int32, strict=False))
@@ -318,14 +326,25 @@ def _label(found: pl.LazyFrame) -> pl.LazyFrame:
         .then(part * 6)
         .when(kind == "quarter")
         .then(part * 3)
-        .when(kind.is_in(["month", "year_to_date"]))
+        .when(kind.is_in(["month", "year_to_date"]) | ((kind == "years") & part.is_not_null()))
         .then(part)
         .otherwise(12)
     )
     last_year = pl.when(kind == "years").then(pl.col("_year_to")).otherwise(year)
     text_year = year.cast(pl.String)
     label = (
-        pl.when(kind == "years")
+        # A span that ends in a month, as ISO 8601 writes an interval: 2021/2023-06.
+        pl.when((kind == "years") & part.is_not_null())
+        .then(
+            pl.concat_str(
+                text_year,
+                pl.lit("/"),
+                pl.col("_year_to").cast(pl.String),
+                pl.lit("-"),
+                part.cast(pl.String).str.zfill(2),
+            )
+        )
+        .when(kind == "years")
         .then(pl.concat_str(text_year, pl.lit("-"), pl.col("_year_to").cast(pl.String)))
         .when(kind == "half")
         .then(pl.concat_str(text_year, pl.lit("-H"), part.cast(pl.String)))

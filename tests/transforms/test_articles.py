@@ -37,6 +37,11 @@ def _article(lines_of, vocab, text: str) -> pl.DataFrame:
         ("Monday, 13/11/2023 09:30", dt.datetime(2023, 11, 13, 9, 30)),
         # An impossible date is no publication date (and no error).
         ("Thứ 5, Ngày 31/02/2023, 15:00", None),
+        # A line that is only a date stamp: time first, a 12-hour clock, a label and dashes, month first.
+        ("09:01, 21/01/2015", dt.datetime(2015, 1, 21, 9, 1)),
+        ("5:36:31 PM | 21/5/2013", dt.datetime(2013, 5, 21, 17, 36)),
+        ("Cập nhật: 26-02-2024 | 12:46:01", dt.datetime(2024, 2, 26, 12, 46)),
+        ("3:40:19 PM | 8/21/2024", dt.datetime(2024, 8, 21, 15, 40)),
     ],
 )
 def test_published_at(lines_of, vocab, publication_line: str, published_at: dt.datetime | None) -> None:

@@ -29,6 +29,14 @@ def _periods(sentences_of, vocab, text: str, published: datetime | None = PUBLIS
         # A span of years, its en dash normalised, and one written with words.
         ("In the 2021–2025 period, growth was 7.1% per year.", "7.1% per year", "2021-2025", "years", "sentence"),
         ("From 2015 to 2020, FDI reached 37 billion USD.", "37 billion USD", "2015-2020", "years", "sentence"),
+        # A span that ends in a month of its last year.
+        (
+            "From 2021 to June 2023, the province licensed 274 projects.",
+            "274 projects",
+            "2021/2023-06",
+            "years",
+            "sentence",
+        ),
         # Parts of a year.
         (
             "In the first nine months of 2023, exports reached USD 5 billion.",
@@ -88,6 +96,8 @@ def test_period_bounds_of_parts(sentences_of, vocab) -> None:
     bounds = dict(zip(got["surface"], zip(got["period_start"], got["period_end"], strict=True), strict=True))
     assert bounds["USD 5 billion"] == (date(2023, 1, 1), date(2023, 9, 30))
     assert bounds["USD 9 billion"] == (date(2021, 1, 1), date(2025, 12, 31))
+    got = _periods(sentences_of, vocab, "From 2021 to June 2023, the province licensed 274 projects.")
+    assert got.select("period_start", "period_end").rows() == [(date(2021, 1, 1), date(2023, 6, 30))]
 
 
 def test_a_period_is_carried_from_the_sentence_before(sentences_of, vocab) -> None:
