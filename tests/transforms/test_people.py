@@ -22,23 +22,23 @@ SCHEMA = {"honorific": pl.String, "name": pl.String, "title": pl.String, "is_tit
         ),
         # A title before the name runs on through its "of ..." phrase, lower-case words included.
         (
-            "It was approved, according to Deputy Chairman of the provincial People's Committee Nguyen Hong Thanh.",
-            [(None, "Nguyen Hong Thanh", "Deputy Chairman of the provincial People's Committee", True)],
+            "The plan passed, said Deputy Chairman of the provincial People's Committee Tran Minh Khoa.",
+            [(None, "Tran Minh Khoa", "Deputy Chairman of the provincial People's Committee", True)],
         ),
         # Elected to a title.
         (
-            "Vu Dai Thang was elected Secretary of the Provincial Party Committee.",
-            [(None, "Vu Dai Thang", "Secretary of the Provincial Party Committee", False)],
+            "Do Quang Vinh was elected Secretary of the Provincial Party Committee.",
+            [(None, "Do Quang Vinh", "Secretary of the Provincial Party Committee", False)],
         ),
         # A given name that is also a place word ("Bay") is a person when an honorific says so.
         (
-            "Mr. Le Ngoc Bay, Director of the City Statistical Office, spoke.",
-            [("Mr.", "Le Ngoc Bay", "Director of the City Statistical Office", False)],
+            "Mr. Phan Huu Bay, Director of the City Statistical Office, answered.",
+            [("Mr.", "Phan Huu Bay", "Director of the City Statistical Office", False)],
         ),
-        # Surnames of the minority peoples (Ede "Y", Hmong "Mùa").
+        # Surnames of the minority peoples (Ede "Y", Hmong "Giàng").
         (
-            "Mùa A Páo, Permanent Deputy Secretary of the Provincial Party Committee, said so.",
-            [(None, "Mùa A Páo", "Permanent Deputy Secretary of the Provincial Party Committee", False)],
+            "Giàng A Chư, Permanent Deputy Secretary of the Provincial Party Committee, said so.",
+            [(None, "Giàng A Chư", "Permanent Deputy Secretary of the Provincial Party Committee", False)],
         ),
         # Comma-separated titles with a lower-case "member" inside, ended by "spoke".
         (
