@@ -299,6 +299,24 @@ FormatOpt = Annotated[
     ),
 ]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="write the answer to this file", dir_okay=False)]
+LimitOpt = Annotated[int, typer.Option(help="rows shown in table format", min=1)]
+VerticalOpt = Annotated[
+    bool | None, typer.Option("--vertical/--horizontal", help="one block per row (default: when too wide)")
+]
+
+
+class FigureKind(StrEnum):
+    """What `newsfacts indicators --kind` narrows to."""
+
+    actual = "actual"
+    target = "target"
+    forecast = "forecast"
+
+
+def _check_output(fmt: OutputFormat, output: Path | None) -> None:
+    """Parquet is binary: it goes to a file."""
+    if fmt is OutputFormat.parquet and output is None:
+        raise typer.BadParameter("parquet is written to a file: add --output FILE", param_hint="--format")
 
 
 @app.command()
@@ -307,19 +325,16 @@ def query(
     warehouse: ExistingWarehouseOpt = DEFAULT_WAREHOUSE,
     fmt: FormatOpt = OutputFormat.table,
     output: OutputOpt = None,
-    limit: Annotated[int, typer.Option(help="rows shown in table format", min=1)] = 100,
+    limit: LimitOpt = 100,
     timeout: Annotated[
         float | None, typer.Option(help="interrupt the query after this many seconds", min=0.001)
     ] = None,
-    vertical: Annotated[
-        bool | None, typer.Option("--vertical/--horizontal", help="one block per row (default: when too wide)")
-    ] = None,
+    vertical: VerticalOpt = None,
 ) -> None:
     """Answer a read-only query against the last completed warehouse."""
     from warehouse.readonly import QueryRefused, QueryTimeout, fetch_answer
 
-    if fmt is OutputFormat.parquet and output is None:
-        raise typer.BadParameter("parquet is written to a file: add --output FILE", param_hint="--format")
+    _check_output(fmt, output)
     try:
         answer = fetch_answer(warehouse, sql, timeout_s=timeout)
     except QueryRefused as exc:
@@ -342,24 +357,21 @@ def indicators(
     period: Annotated[
         str | None, typer.Option(help="a period (2023, 2023-H1, 2023-Q1, 2021-2025); 2023 takes its parts")
     ] = None,
-    kind: Annotated[str | None, typer.Option(help="actual, target or forecast")] = None,
+    kind: Annotated[FigureKind | None, typer.Option(help="actual, target or forecast")] = None,
     warehouse: ExistingWarehouseOpt = DEFAULT_WAREHOUSE,
     fmt: FormatOpt = OutputFormat.table,
     output: OutputOpt = None,
-    limit: Annotated[int, typer.Option(help="rows shown in table format", min=1)] = 100,
-    vertical: Annotated[
-        bool | None, typer.Option("--vertical/--horizontal", help="one block per row (default: when too wide)")
-    ] = None,
+    limit: LimitOpt = 100,
+    vertical: VerticalOpt = None,
 ) -> None:
     """A place's figures reconciled across articles: value, status and why, then each source's article and sentence."""
     from warehouse.indicators import UnknownPlace, indicators_answer
 
-    if fmt is OutputFormat.parquet and output is None:
-        raise typer.BadParameter("parquet is written to a file: add --output FILE", param_hint="--format")
-    if kind is not None and kind not in ("actual", "target", "forecast"):
-        raise typer.BadParameter(f"{kind!r} is not actual, target or forecast", param_hint="--kind")
+    _check_output(fmt, output)
     try:
-        places, answer = indicators_answer(warehouse, place, metric=metric, period=period, kind=kind)
+        places, answer = indicators_answer(
+            warehouse, place, metric=metric, period=period, kind=kind.value if kind else None
+        )
     except UnknownPlace as exc:
         _fail(str(exc), Exit.usage)
     named = ", ".join(f"{p.name} ({p.level}, {p.place_id})" for p in places[:5])
