@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.db import connect_read_only
+from warehouse.models import all_exist
 
 # Unit words a place may be written with: the level or kinds they name.
 UNIT_WORDS = {
@@ -78,7 +79,7 @@ order by
 
 
 class UnknownPlace(ValueError):
-    """A place the gazetteer does not know, with the names nearest to it."""
+    """A place the gazetteer does not know (with the names nearest to it), or a warehouse without indicators."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,11 @@ def indicators_answer(
     """The places `place` names and their indicators, one row per indicator and source fact."""
     con = connect_read_only(path)
     try:
+        if not all_exist(con, "marts", ("dim_places", "fct_indicators")) or not _has_name_keys(con):
+            raise UnknownPlace(
+                f"warehouse {path} has no indicators (built by an older newsfacts, or never run): "
+                "`newsfacts run` builds them"
+            )
         places = find_places(con, place)
         answer = con.sql(
             ANSWER_SQL,
@@ -144,3 +150,13 @@ def indicators_answer(
     finally:
         con.close()
     return places, answer
+
+
+def _has_name_keys(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether dim_places has the folded spellings a place is looked up by."""
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_columns() where schema_name = 'marts' and table_name = 'dim_places'"
+            " and column_name = 'name_keys'"
+        ).fetchall()[0][0]
+    )

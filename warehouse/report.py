@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from warehouse import db
+from warehouse.models import all_exist
 
 WORST_ROWS = 20
 # Series (a place and a metric) drawn over time, conflicts first: more would make the page a wall of charts.
@@ -29,6 +30,10 @@ def report_frames(path: Path) -> dict[str, pl.DataFrame]:
     """What the report shows, read from the warehouse at `path` (read-only)."""
     con = db.connect_read_only(path)
     try:
+        if not all_exist(con, "marts", ("fct_quantities", "dim_articles", "fct_indicators")):
+            raise db.WarehouseError(
+                f"warehouse {path} has no indicators yet (an older build): `newsfacts run` builds them"
+            )
         facts = (
             "select quantities.*, coalesce(articles.province_place_id, '(unknown)') as province"
             " from marts.fct_quantities as quantities"

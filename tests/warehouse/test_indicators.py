@@ -197,3 +197,14 @@ def test_an_unknown_place_is_a_usage_error_with_suggestions(built) -> None:
     assert result.exit_code == 2
     said = " ".join(result.output.split())
     assert "no place called 'Binh Doung' in dim_places; did you mean Binh Duong" in said
+
+
+def test_a_warehouse_without_indicators_is_a_usage_error(tmp_path: Path) -> None:
+    old = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(old))
+    con.execute("create schema marts")
+    con.execute("create table marts.dim_places as select 'binh_duong' as place_id, 'Binh Duong' as name")
+    con.close()
+    result = runner.invoke(cli.app, ["indicators", "Binh Duong", "--warehouse", str(old)])
+    assert result.exit_code == 2
+    assert "has no indicators" in " ".join(result.output.split())
