@@ -146,14 +146,19 @@ def test_a_due_schedule_ingests_a_new_file_and_failed_or_crashed_runs_say_where(
                 failing = wait_for("a scheduled run that fails", failed_run, DUE_S + LOCK_WAIT_S, serve, log)
             assert failing.state_type == StateType.FAILED, failing.state
             fail_note = wait_for("failure artifact", lambda: failure_artifact(failing.id), 60, serve, log)
+            # Prefect ships log lines in batches, after the artifact: wait for them while serve still runs.
+            crash_line = f"newsfacts run {crashing.name} Crashed in stage before the first stage"
+            fail_line = f"newsfacts run {failing.name} Failed in stage warehouse lock: WarehouseBusy"
+            wait_for("the crash's log line", lambda: crash_line in run_log(crashing.id), 60, serve, log)
+            wait_for("the failure's log line", lambda: fail_line in run_log(failing.id), 60, serve, log)
         finally:
             stop_group(serve)
 
         assert crash_note.description == "Crashed in stage before the first stage"
         assert "| stage | before the first stage |" in crash_note.data
-        assert f"newsfacts run {crashing.name} Crashed in stage before the first stage" in run_log(crashing.id)
+        assert crash_line in run_log(crashing.id)
         assert fail_note.description == "Failed in stage warehouse lock"
         assert "another newsfacts run is writing" in fail_note.data
-        assert f"newsfacts run {failing.name} Failed in stage warehouse lock: WarehouseBusy" in run_log(failing.id)
+        assert fail_line in run_log(failing.id)
         print(f"crashed {crashing.name}: {crash_note.description}; failed {failing.name}: {fail_note.description}")
     assert tracebacks(server_log) == []
